@@ -1,0 +1,155 @@
+"""The messages on NATS: gateway <-> router and router <-> worker.
+
+Schema evolution (see schemas/json/README.md): new fields get defaults and are
+appended; a field's type never changes; ``v`` is bumped only for a breaking change.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import msgspec
+
+from ._payloads import EntityType
+
+WIRE_VERSION = 1
+
+Decision = Literal["allow", "block", "error"]
+ExecutionStatus = Literal["completed", "blocked", "error", "timeout", "skipped", "disabled"]
+
+
+class _Wire(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """Base of every wire message."""
+
+
+class Entity(_Wire, frozen=True, kw_only=True):
+    """What an entity hook event is about: a tool, prompt, resource, agent ..."""
+
+    type: EntityType
+    name: str
+    id: str | None = None
+    tags: list[str] = []
+    metadata: dict[str, Any] = {}
+
+
+class Violation(_Wire, frozen=True, kw_only=True):
+    """Why a plugin blocked an event (cpex's PluginViolation)."""
+
+    reason: str
+    description: str = ""
+    code: str = ""
+    details: dict[str, Any] = {}
+    plugin_name: str = ""
+    http_status_code: int | None = None
+    http_headers: dict[str, str] | None = None
+
+
+class RequestContext(_Wire, frozen=True, kw_only=True):
+    """What a plugin may know about the request beyond its payload."""
+
+    request_id: str = ""
+    hook: str = ""
+    entity: Entity | None = None
+    server_name: str | None = None
+    server_id: str | None = None
+    gateway_id: str | None = None
+    user: str | None = None
+    tenant_id: str | None = None
+    agent: str | None = None
+
+
+class GatewayRequest(_Wire, frozen=True, kw_only=True):
+    """A hook event, published by a gateway to ``hookwire.hook.<hook>``.
+
+    ``payload`` is the hook's payload (see ``payloads/<hook>.json``); ``state`` is
+    what the matching pre reply returned, sent back with the post event;
+    ``timeout`` is the whole event's budget in seconds.
+    """
+
+    v: int = WIRE_VERSION
+    hook: str
+    request_id: str = ""
+    entity: Entity | None = None
+    server_name: str | None = None
+    server_id: str | None = None
+    gateway_id: str | None = None
+    user: str | None = None
+    tenant_id: str | None = None
+    agent: str | None = None
+    payload: msgspec.Raw = msgspec.Raw(b"{}")
+    state: dict[str, Any] = {}
+    timeout: float | None = None
+
+
+class PluginWarning(_Wire, frozen=True, kw_only=True):
+    """A violation or error that did not stop the event."""
+
+    plugin: str
+    instance: str
+    kind: Literal["violation", "error"]
+    message: str
+    violation: Violation | None = None
+
+
+class ExecutionRecord(_Wire, frozen=True, kw_only=True):
+    """What happened to one plugin instance for one event."""
+
+    plugin: str
+    instance: str
+    mode: str
+    status: ExecutionStatus
+    duration_ms: float = 0.0
+    payload_modified: bool = False
+    error: str | None = None
+
+
+class ErrorInfo(_Wire, frozen=True, kw_only=True):
+    """Why an event got an ``error`` decision."""
+
+    code: str
+    message: str
+
+
+class GatewayReply(_Wire, frozen=True, kw_only=True):
+    """The router's answer to a hook event."""
+
+    v: int = WIRE_VERSION
+    request_id: str = ""
+    decision: Decision
+    payload: msgspec.Raw | None = None
+    modified: bool = False
+    violation: Violation | None = None
+    warnings: list[PluginWarning] = []
+    state: dict[str, Any] = {}
+    trace: list[ExecutionRecord] = []
+    error: ErrorInfo | None = None
+
+
+class WorkerRequest(_Wire, frozen=True, kw_only=True):
+    """The router's call to one plugin instance on ``hookwire.plugin.<plugin>.<hook>``.
+
+    ``timeout`` is the time left (seconds) for this call: a worker does not start
+    work that can no longer be used.
+    """
+
+    v: int = WIRE_VERSION
+    instance: str
+    plugin: str
+    hook: str
+    payload: msgspec.Raw
+    config: dict[str, Any] = {}
+    context: RequestContext = RequestContext()
+    state: dict[str, Any] = {}
+    timeout: float | None = None
+
+
+class WorkerReply(_Wire, frozen=True, kw_only=True):
+    """A plugin instance's answer (cpex's PluginResult, plus ``error``)."""
+
+    v: int = WIRE_VERSION
+    continue_processing: bool = True
+    modified_payload: msgspec.Raw | None = None
+    violation: Violation | None = None
+    state: dict[str, Any] | None = None
+    metadata: dict[str, Any] = {}
+    error: str | None = None

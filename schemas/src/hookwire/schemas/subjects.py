@@ -1,0 +1,44 @@
+"""Every NATS subject and queue group hookwire uses, built in one place.
+
+These names are a public contract: gateways in any language publish to
+``hookwire.hook.<hook>`` and workers serve ``hookwire.plugin.<plugin>.<hook>``.
+"""
+
+from __future__ import annotations
+
+PREFIX = "hookwire"
+HOOK_PREFIX = f"{PREFIX}.hook"
+PLUGIN_PREFIX = f"{PREFIX}.plugin"
+
+#: Queue group shared by every router process: any router may take any event.
+ROUTER_QUEUE = "hookwire-routers"
+
+
+def hook_subject(hook: str) -> str:
+    """Subject a gateway publishes a ``hook`` event to (request-reply)."""
+    return f"{HOOK_PREFIX}.{hook}"
+
+
+def hook_wildcard() -> str:
+    """Subject that matches every hook event."""
+    return f"{HOOK_PREFIX}.*"
+
+
+def plugin_subject(plugin: str, hook: str) -> str:
+    """Subject the router calls for one plugin on one hook."""
+    return f"{PLUGIN_PREFIX}.{plugin}.{hook}"
+
+
+def plugin_wildcard(plugin: str) -> str:
+    """Subject a worker subscribes to for every hook of its plugin."""
+    return f"{PLUGIN_PREFIX}.{plugin}.*"
+
+
+def worker_queue(plugin: str) -> str:
+    """Queue group of one plugin's worker pool."""
+    return f"{PREFIX}-plugin-{plugin}"
+
+
+def hook_from_subject(subject: str) -> str:
+    """The hook name at the end of a hook or plugin subject."""
+    return subject.rsplit(".", 1)[-1]
