@@ -108,12 +108,13 @@ class RuleIndex:
             return entry
         self.stats.misses += 1
         rules = self.candidates(key)
+        levels: tuple[tuple[CompiledRule, ...], ...]
         if self.strategy == "merge_all":
             levels = (tuple(rules),) if rules else ()
         else:
             scores = sorted({r.score for r in rules}, reverse=True)
             levels = tuple(tuple(r for r in rules if r.score == s) for s in scores)
-        fixed = None
+        fixed: Resolution | None = None
         if not levels:
             fixed = ()
         elif all(r.when is None for r in levels[0]):

@@ -53,11 +53,12 @@ def config_problems(
 
 
 def _schema_fix(err: jsonschema.ValidationError) -> str:
+    schema = err.schema if isinstance(err.schema, Mapping) else {}
     if err.validator == "additionalProperties":
-        allowed = sorted((err.schema.get("properties") or {}).keys())
+        allowed = sorted((schema.get("properties") or {}).keys())
         return f"allowed keys: {', '.join(allowed)}" if allowed else "remove the key"
     if err.validator == "enum":
-        return f"use one of: {', '.join(map(repr, err.validator_value))}"
+        return f"use one of: {', '.join(repr(v) for v in err.validator_value)}"  # type: ignore[union-attr]
     if err.validator == "type":
         return f"give a value of type {err.validator_value}"
     return "see the plugin's config_schema (hookwire plugins show NAME)"

@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import simpleeval
+import simpleeval  # type: ignore[import-untyped]
 
 from ._errors import WhenError
 

@@ -1,0 +1,62 @@
+"""The ``hookwire`` command. Every option can also come from a ``HOOKWIRE_*`` variable."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from . import _cmd_config
+
+
+def env_option(
+    name: str, help_text: str, *, required: bool = True, positional: bool = False
+) -> dict[str, Any]:
+    """argparse kwargs for an option that defaults to ``$HOOKWIRE_<name>``.
+
+    A required positional (``nargs="?"``) with neither a value nor the variable
+    is reported by ``main``.
+    """
+    var = f"HOOKWIRE_{name}"
+    default = os.environ.get(var)
+    kwargs: dict[str, Any] = {"default": default, "help": f"{help_text} [env {var}]"}
+    if positional:
+        kwargs["metavar"] = name
+    else:
+        kwargs["required"] = required and default is None
+    return kwargs
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hookwire",
+        description="hookwire: guardrail plugins for MCP gateways, out of process, over NATS.",
+        epilog="Run `hookwire COMMAND --help` for a command's options.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    _cmd_config.add_parsers(sub, env_option)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``hookwire`` console script."""
+    parser = build_parser()
+    ns = parser.parse_args(argv)
+    if getattr(ns, "config", "") is None:
+        parser.error(f"{ns.command}: give a CONFIG file (or set HOOKWIRE_CONFIG)")
+    try:
+        code: int = ns.func(ns)
+    except KeyboardInterrupt:
+        return 130
+    return code
+
+
+def run() -> None:
+    """Console-script wrapper: exit with ``main``'s code."""
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    run()
