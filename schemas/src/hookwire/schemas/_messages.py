@@ -128,8 +128,9 @@ class GatewayReply(_Wire, frozen=True, kw_only=True):
 class WorkerRequest(_Wire, frozen=True, kw_only=True):
     """The router's call to one plugin instance on ``hookwire.plugin.<plugin>.<hook>``.
 
-    ``timeout`` is the time left (seconds) for this call: a worker does not start
-    work that can no longer be used.
+    ``config`` is the instance's effective config (JSON object); a worker decodes
+    it once per instance id. ``timeout`` is the time left (seconds) for this call:
+    a worker does not start work that can no longer be used.
     """
 
     v: int = WIRE_VERSION
@@ -137,7 +138,7 @@ class WorkerRequest(_Wire, frozen=True, kw_only=True):
     plugin: str
     hook: str
     payload: msgspec.Raw
-    config: dict[str, Any] = {}
+    config: msgspec.Raw = msgspec.Raw(b"{}")
     context: RequestContext = RequestContext()
     state: dict[str, Any] = {}
     timeout: float | None = None

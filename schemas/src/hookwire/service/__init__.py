@@ -1,0 +1,19 @@
+"""What every hookwire process on NATS shares: connecting, serving, logging.
+
+Needs the ``client`` extra of hookwire-schemas (nats-py).
+"""
+
+from ._connect import connect, wait_for_signal
+from ._logging import configure_logging, reset_logging
+from ._micro import Endpoint, ErrorReply, Handler, Service
+
+__all__ = [
+    "Endpoint",
+    "ErrorReply",
+    "Handler",
+    "Service",
+    "configure_logging",
+    "connect",
+    "reset_logging",
+    "wait_for_signal",
+]

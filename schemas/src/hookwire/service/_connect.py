@@ -1,0 +1,61 @@
+"""Connecting to NATS with reconnects that are logged, not silent."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from typing import Any
+
+import nats
+import structlog
+from nats.aio.client import Client
+
+log = structlog.get_logger("hookwire.nats")
+
+
+async def connect(url: str, name: str, **options: Any) -> Client:
+    """A NATS connection that reconnects forever and logs each disconnect and reconnect."""
+
+    async def on_disconnect() -> None:
+        log.warning("nats.disconnected", client=name)
+
+    async def on_reconnect() -> None:
+        log.info(
+            "nats.reconnected",
+            client=name,
+            url=str(nc.connected_url.geturl() if nc.connected_url else url),
+        )
+
+    async def on_error(exc: Exception) -> None:
+        log.warning("nats.error", client=name, error=repr(exc))
+
+    settings: dict[str, Any] = {
+        "name": name,
+        "max_reconnect_attempts": -1,
+        "reconnect_time_wait": 0.25,
+        "disconnected_cb": on_disconnect,
+        "reconnected_cb": on_reconnect,
+        "error_cb": on_error,
+    }
+    settings.update(options)
+    nc = await nats.connect(url, **settings)
+    return nc
+
+
+async def wait_for_signal(*signals: signal.Signals) -> signal.Signals:
+    """Wait until one of ``signals`` (default SIGTERM, SIGINT) arrives; return it."""
+    loop = asyncio.get_running_loop()
+    got: asyncio.Future[signal.Signals] = loop.create_future()
+    wanted = signals or (signal.SIGTERM, signal.SIGINT)
+
+    def arrived(sig: signal.Signals) -> None:
+        if not got.done():
+            got.set_result(sig)
+
+    for sig in wanted:
+        loop.add_signal_handler(sig, arrived, sig)
+    try:
+        return await got
+    finally:
+        for sig in wanted:
+            loop.remove_signal_handler(sig)
