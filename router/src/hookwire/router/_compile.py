@@ -6,6 +6,7 @@ from collections.abc import Collection, Mapping, Sequence
 from itertools import combinations
 from typing import Any
 
+import msgspec
 from hookwire.schemas import is_post_hook
 from pydantic import ValidationError
 
@@ -182,6 +183,7 @@ def _attachment(
         mode=mode,
         on_error=on_error,
         timeout=att.timeout or plugin.timeout,
+        config_json=msgspec.json.encode(config),
     )
     priority = position if att.priority is None else att.priority
     return CompiledAttachment(instance, priority, position, frozenset(runs_on))

@@ -34,6 +34,7 @@ class Config:
     legacy: bool
     strategy: Strategy
     warnings: tuple[Problem, ...]
+    known_hooks: frozenset[str]
 
     def build_index(self) -> RuleIndex:
         """A fresh rule index (with its own cache) for this config."""
@@ -139,6 +140,7 @@ def config_from_doc(doc: YamlDoc, base_dir: Path) -> Config:
         legacy=not routing,
         strategy=strategy,
         warnings=tuple(warnings),
+        known_hooks=frozenset(known_hooks),
     )
 
 

@@ -29,6 +29,7 @@ class PluginInstance:
     mode: Mode
     on_error: OnError
     timeout: float
+    config_json: bytes = b"{}"
 
 
 @dataclass(frozen=True, slots=True)

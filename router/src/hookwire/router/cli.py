@@ -8,11 +8,16 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from . import _cmd_config
+from . import _cmd_config, _cmd_service
 
 
 def env_option(
-    name: str, help_text: str, *, required: bool = True, positional: bool = False
+    name: str,
+    help_text: str,
+    *,
+    required: bool = True,
+    positional: bool = False,
+    fallback: str | None = None,
 ) -> dict[str, Any]:
     """argparse kwargs for an option that defaults to ``$HOOKWIRE_<name>``.
 
@@ -20,8 +25,9 @@ def env_option(
     is reported by ``main``.
     """
     var = f"HOOKWIRE_{name}"
-    default = os.environ.get(var)
-    kwargs: dict[str, Any] = {"default": default, "help": f"{help_text} [env {var}]"}
+    default = os.environ.get(var, fallback)
+    shown = f"; default {fallback}" if fallback else ""
+    kwargs: dict[str, Any] = {"default": default, "help": f"{help_text} [env {var}{shown}]"}
     if positional:
         kwargs["metavar"] = name
     else:
@@ -37,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     _cmd_config.add_parsers(sub, env_option)
+    _cmd_service.add_parsers(sub, env_option)
     return parser
 
 

@@ -1,0 +1,159 @@
+"""The router service: takes hook events from NATS and answers each with a decision."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from importlib.metadata import version
+from typing import Any
+
+import msgspec
+import structlog
+from hookwire.schemas import (
+    WIRE_VERSION,
+    ErrorInfo,
+    GatewayReply,
+    GatewayRequest,
+)
+from hookwire.schemas.subjects import ROUTER_QUEUE, hook_from_subject, hook_wildcard
+from hookwire.service import Service
+from nats.aio.client import Client
+from nats.aio.msg import Msg
+
+from ._calls import check_payload
+from ._config import Config
+from ._index import RuleIndex
+from ._modes import Mode
+from ._pipeline import EventRun, Pipeline
+
+log = structlog.get_logger("hookwire.router")
+_decode_event = msgspec.json.Decoder(GatewayRequest).decode
+_encode = msgspec.json.Encoder().encode
+ROUTER_SERVICE = "hookwire-router"
+
+
+def error_reply(code: str, message: str, request_id: str = "") -> bytes:
+    """An ``error`` decision, encoded."""
+    reply = GatewayReply(
+        request_id=request_id, decision="error", error=ErrorInfo(code=code, message=message)
+    )
+    return _encode(reply)
+
+
+class Router:
+    """Subscribes ``hookwire.hook.*`` in the routers' queue group; stateless per event.
+
+    ``reload`` builds a new rule index and swaps it in: an event in flight keeps
+    the index (and config) it started with.
+    """
+
+    def __init__(self, nc: Client, config: Config) -> None:
+        self.nc = nc
+        self.config = config
+        self.index: RuleIndex = config.build_index()
+        self.pipeline = Pipeline(nc, config.settings.fail_on_plugin_error)
+        self.counts: Counter[str] = Counter()
+        self.service = Service(
+            nc,
+            name=ROUTER_SERVICE,
+            version=version("hookwire-router"),
+            description="hookwire router: resolves plugins for hook events and runs them",
+            metadata={"role": "router", "config": config.file},
+            max_concurrency=config.settings.max_concurrent_events,
+            stats_data=self.stats,
+        )
+
+    async def start(self) -> None:
+        await self.service.start()
+        await self.service.add_endpoint(
+            "events",
+            hook_wildcard(),
+            ROUTER_QUEUE,
+            self.handle,
+            lambda exc: error_reply("internal", f"router failed on this event: {exc!r}"),
+        )
+        log.info(
+            "router.started",
+            subject=hook_wildcard(),
+            queue=ROUTER_QUEUE,
+            rules=len(self.config.rules),
+            plugins=len(self.config.plugins),
+        )
+
+    def reload(self, config: Config) -> None:
+        """Swap in ``config`` atomically; instances disabled by errors are enabled again."""
+        index = config.build_index()
+        self.config, self.index = config, index
+        self.pipeline = Pipeline(self.nc, config.settings.fail_on_plugin_error)
+        log.info("router.config.reloaded", file=config.file, rules=len(config.rules))
+
+    async def handle(self, msg: Msg) -> bytes:
+        """One event in, one encoded reply out; a bad event gets an ``error`` reply."""
+        try:
+            event = _decode_event(msg.data)
+        except msgspec.MsgspecError as exc:
+            self.counts["malformed"] += 1
+            return error_reply(
+                "malformed_event", f"event does not fit the GatewayRequest schema: {exc}"
+            )
+        problem = self._reject(event, hook_from_subject(msg.subject))
+        if problem is not None:
+            self.counts["rejected"] += 1
+            return error_reply(problem[0], problem[1], event.request_id)
+        config, index, pipeline = self.config, self.index, self.pipeline
+        plugins = index.resolve(event)
+        budget = event.timeout or config.settings.event_timeout
+        deadline = asyncio.get_running_loop().time() + budget if budget else None
+        run = EventRun(event, deadline)
+        reply = await pipeline.run(run, plugins)
+        self.counts[reply.decision] += 1
+        data = _encode(reply)
+        if len(data) > self.nc.max_payload:
+            self.counts["too_large"] += 1
+            return error_reply(
+                "reply_too_large",
+                f"the reply is {len(data)} bytes, over the server's "
+                f"max_payload of {self.nc.max_payload}",
+                event.request_id,
+            )
+        if reply.decision == "allow" and any(
+            p.instance.mode is Mode.FIRE_AND_FORGET for p in plugins
+        ):
+            asyncio.get_running_loop().create_task(pipeline.fire_and_forget(run, plugins))
+        return data
+
+    def _reject(self, event: GatewayRequest, subject_hook: str) -> tuple[str, str] | None:
+        if event.v > WIRE_VERSION:
+            return (
+                "unsupported_version",
+                f"wire version {event.v} is newer than this router's {WIRE_VERSION}",
+            )
+        if event.hook != subject_hook:
+            return (
+                "hook_mismatch",
+                f"event hook {event.hook!r} was sent to the subject of {subject_hook!r}",
+            )
+        if event.hook not in self.config.known_hooks:
+            return (
+                "unknown_hook",
+                f"unknown hook {event.hook!r}: not built in nor declared by a plugin",
+            )
+        problem = check_payload(event.hook, event.payload)
+        if problem is not None:
+            return "invalid_payload", f"payload does not fit the {event.hook} schema: {problem}"
+        return None
+
+    def stats(self) -> dict[str, Any]:
+        return {
+            "events": dict(self.counts),
+            "config": self.config.file,
+            "rules": len(self.config.rules),
+            "cache": self.index.cache_info(),
+            "when_errors": self.index.stats.when_errors,
+            "disabled_instances": sorted(self.pipeline.disabled),
+        }
+
+    async def drain(self, timeout: float = 30.0) -> None:
+        """Stop taking events, finish those in flight (their plugin replies still arrive)."""
+        await self.service.drain(timeout)
+        log.info("router.drained", events=dict(self.counts))
