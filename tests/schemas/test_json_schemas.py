@@ -8,6 +8,8 @@ from typing import Any
 
 import msgspec
 import pytest
+from jsonschema import Draft202012Validator
+
 from hookwire.schemas import (
     HOOK_PAYLOADS,
     AgentPostInvokePayload,
@@ -33,7 +35,6 @@ from hookwire.schemas import (
     WorkerRequest,
 )
 from hookwire.schemas.export import REGENERATE, export_schemas, main
-from jsonschema import Draft202012Validator
 
 JSON_DIR = Path(__file__).resolve().parents[2] / "schemas" / "json"
 
@@ -221,7 +222,7 @@ def test_payload_with_an_unknown_field_is_rejected_by_msgspec_and_the_schema() -
 
 
 def test_message_with_an_unknown_field_is_accepted_by_msgspec_and_the_schema() -> None:
-    newer = {"hook": "tool_pre_invoke", "v": 1, "added_later": True}
+    newer = {"type": "hookwire.v1.gateway_request", "hook": "tool_pre_invoke", "added_later": True}
 
     decoded = msgspec.json.decode(json.dumps(newer), type=GatewayRequest)
 

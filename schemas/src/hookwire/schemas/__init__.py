@@ -2,6 +2,7 @@
 
 from ._errors import HookwireError
 from ._messages import (
+    NO_PAYLOAD,
     WIRE_VERSION,
     Decision,
     Entity,
@@ -15,6 +16,7 @@ from ._messages import (
     Violation,
     WorkerReply,
     WorkerRequest,
+    raw_present,
 )
 from ._payloads import (
     BUILTIN_HOOKS,
@@ -41,6 +43,7 @@ __all__ = [
     "BUILTIN_HOOKS",
     "ENTITY_TYPES",
     "HOOK_PAYLOADS",
+    "NO_PAYLOAD",
     "WIRE_VERSION",
     "AgentPostInvokePayload",
     "AgentPreInvokePayload",
@@ -70,4 +73,5 @@ __all__ = [
     "WorkerRequest",
     "is_http_hook",
     "is_post_hook",
+    "raw_present",
 ]

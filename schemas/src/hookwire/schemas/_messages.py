@@ -1,7 +1,9 @@
 """The messages on NATS: gateway <-> router and router <-> worker.
 
-Schema evolution (see schemas/json/README.md): new fields get defaults and are
-appended; a field's type never changes; ``v`` is bumped only for a breaking change.
+Every message carries ``"type": "hookwire.v1.<message>"`` (always encoded; a
+receiver accepts it missing). Schema evolution (schemas/json/README.md): new
+fields get defaults and are appended; a field's type never changes; the ``v1``
+in the type changes only for a breaking change.
 """
 
 from __future__ import annotations
@@ -19,7 +21,21 @@ ExecutionStatus = Literal["completed", "blocked", "error", "timeout", "skipped",
 
 
 class _Wire(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
-    """Base of every wire message."""
+    """Base of every part of a wire message."""
+
+
+def _tag(name: str) -> str:
+    return f"hookwire.v{WIRE_VERSION}.{name}"
+
+
+#: "No payload" in a Raw field: encodes as JSON null whether omitted or not.
+NO_PAYLOAD = msgspec.Raw(b"null")
+
+
+def raw_present(raw: msgspec.Raw) -> bool:
+    """Whether a payload field holds a value (empty or JSON ``null`` means absent)."""
+    n = len(raw)
+    return n > 0 and not (n == 4 and bytes(raw) == b"null")
 
 
 class Entity(_Wire, frozen=True, kw_only=True):
@@ -58,7 +74,9 @@ class RequestContext(_Wire, frozen=True, kw_only=True):
     agent: str | None = None
 
 
-class GatewayRequest(_Wire, frozen=True, kw_only=True):
+class GatewayRequest(
+    _Wire, frozen=True, kw_only=True, tag_field="type", tag=_tag("gateway_request")
+):
     """A hook event, published by a gateway to ``hookwire.hook.<hook>``.
 
     ``payload`` is the hook's payload (see ``payloads/<hook>.json``); ``state`` is
@@ -66,7 +84,6 @@ class GatewayRequest(_Wire, frozen=True, kw_only=True):
     ``timeout`` is the whole event's budget in seconds.
     """
 
-    v: int = WIRE_VERSION
     hook: str
     request_id: str = ""
     entity: Entity | None = None
@@ -110,13 +127,12 @@ class ErrorInfo(_Wire, frozen=True, kw_only=True):
     message: str
 
 
-class GatewayReply(_Wire, frozen=True, kw_only=True):
+class GatewayReply(_Wire, frozen=True, kw_only=True, tag_field="type", tag=_tag("gateway_reply")):
     """The router's answer to a hook event."""
 
-    v: int = WIRE_VERSION
     request_id: str = ""
     decision: Decision
-    payload: msgspec.Raw | None = None
+    payload: msgspec.Raw = NO_PAYLOAD
     modified: bool = False
     violation: Violation | None = None
     warnings: list[PluginWarning] = []
@@ -125,7 +141,7 @@ class GatewayReply(_Wire, frozen=True, kw_only=True):
     error: ErrorInfo | None = None
 
 
-class WorkerRequest(_Wire, frozen=True, kw_only=True):
+class WorkerRequest(_Wire, frozen=True, kw_only=True, tag_field="type", tag=_tag("worker_request")):
     """The router's call to one plugin instance on ``hookwire.plugin.<plugin>.<hook>``.
 
     ``config`` is the instance's effective config (JSON object); a worker decodes
@@ -133,7 +149,6 @@ class WorkerRequest(_Wire, frozen=True, kw_only=True):
     a worker does not start work that can no longer be used.
     """
 
-    v: int = WIRE_VERSION
     instance: str
     plugin: str
     hook: str
@@ -144,12 +159,11 @@ class WorkerRequest(_Wire, frozen=True, kw_only=True):
     timeout: float | None = None
 
 
-class WorkerReply(_Wire, frozen=True, kw_only=True):
+class WorkerReply(_Wire, frozen=True, kw_only=True, tag_field="type", tag=_tag("worker_reply")):
     """A plugin instance's answer (cpex's PluginResult, plus ``error``)."""
 
-    v: int = WIRE_VERSION
     continue_processing: bool = True
-    modified_payload: msgspec.Raw | None = None
+    modified_payload: msgspec.Raw = NO_PAYLOAD
     violation: Violation | None = None
     state: dict[str, Any] | None = None
     metadata: dict[str, Any] = {}

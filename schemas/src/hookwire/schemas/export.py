@@ -54,6 +54,11 @@ def _without_raw(cls: type[msgspec.Struct]) -> type[msgspec.Struct]:
     for f in msgspec.structs.fields(cls):
         if f.default_factory is not msgspec.NODEFAULT:
             spec = msgspec.field(default_factory=f.default_factory, name=f.encode_name)
+        elif isinstance(f.default, msgspec.Raw) and bytes(f.default) == b"null":
+            # NO_PAYLOAD means "absent": optional in the schema
+            spec = msgspec.field(default=None, name=f.encode_name)
+            fields.append((f.name, _RAW_AS[msgspec.Raw | None], spec))
+            continue
         elif isinstance(f.default, msgspec.Raw):
             spec = msgspec.field(default=msgspec.json.decode(f.default), name=f.encode_name)
         elif f.default is not msgspec.NODEFAULT:
@@ -71,6 +76,8 @@ def _without_raw(cls: type[msgspec.Struct]) -> type[msgspec.Struct]:
         frozen=config.frozen,
         omit_defaults=config.omit_defaults,
         forbid_unknown_fields=config.forbid_unknown_fields,
+        tag_field=config.tag_field,
+        tag=config.tag,
     )
 
 
@@ -83,6 +90,10 @@ def _document(file_name: str, tp: type[msgspec.Struct], description: str = "") -
         # Python 3.13 dedents docstrings when compiling, older ones do not: same text on all.
         if "description" in struct:
             struct["description"] = inspect.cleandoc(struct["description"])
+    tag = tp.__struct_config__.tag_field
+    if tag is not None and tag in root.get("required", ()):
+        # hookwire always sends the type tag and accepts a message without it
+        root["required"] = [r for r in root["required"] if r != tag]
     doc: dict[str, Any] = {"$schema": DIALECT, "$id": BASE_ID + file_name, **root}
     if description:
         doc.setdefault("description", description)

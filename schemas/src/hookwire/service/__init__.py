@@ -3,7 +3,7 @@
 Needs the ``client`` extra of hookwire-schemas (nats-py).
 """
 
-from ._connect import connect, wait_for_signal
+from ._connect import SignalQueue, connect, subscribed, wait_for_signal
 from ._logging import configure_logging, reset_logging
 from ._micro import Endpoint, ErrorReply, Handler, Service
 
@@ -12,8 +12,10 @@ __all__ = [
     "ErrorReply",
     "Handler",
     "Service",
+    "SignalQueue",
     "configure_logging",
     "connect",
     "reset_logging",
+    "subscribed",
     "wait_for_signal",
 ]

@@ -42,6 +42,39 @@ async def connect(url: str, name: str, **options: Any) -> Client:
     return nc
 
 
+async def subscribed(nc: Client) -> None:
+    """Return once the server has every subscription made so far on ``nc``.
+
+    One ``flush()`` is not enough with nats-py 2.16: it writes its PING straight to
+    the socket, ahead of SUB lines still in the pending buffer, so the PONG can come
+    back before the server has the SUB. A second PING goes out behind them.
+    """
+    await nc.flush()
+    await nc.flush()
+
+
+class SignalQueue:
+    """Signals as they arrive, with handlers installed at construction (not at first await).
+
+    Create it before announcing readiness, so a signal sent right after cannot be missed.
+    """
+
+    def __init__(self, *signals: signal.Signals) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._queue: asyncio.Queue[signal.Signals] = asyncio.Queue()
+        self._signals = signals or (signal.SIGTERM, signal.SIGINT)
+        for sig in self._signals:
+            self._loop.add_signal_handler(sig, self._queue.put_nowait, sig)
+
+    async def next(self) -> signal.Signals:
+        """The next signal received."""
+        return await self._queue.get()
+
+    def close(self) -> None:
+        for sig in self._signals:
+            self._loop.remove_signal_handler(sig)
+
+
 async def wait_for_signal(*signals: signal.Signals) -> signal.Signals:
     """Wait until one of ``signals`` (default SIGTERM, SIGINT) arrives; return it."""
     loop = asyncio.get_running_loop()

@@ -29,6 +29,9 @@ from nats.micro.service import (
     ServiceVerb,
     control_subject,
 )
+from nats.nuid import NUID
+
+from ._connect import subscribed
 
 #: Handles one request's data; returns the reply bytes.
 Handler = Callable[[Msg], Awaitable[bytes]]
@@ -82,7 +85,8 @@ class Service:
     endpoints: list[Endpoint] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.id = self.nc._nuid.next().decode()
+        self.id = NUID().next().decode()
+        self._drained = False
         self.started = datetime.now(UTC)
         self._slots = asyncio.Semaphore(self.max_concurrency)
         self._in_flight: set[asyncio.Task[None]] = set()
@@ -99,7 +103,7 @@ class Service:
             for name, sid in ((None, None), (self.name, None), (self.name, self.id)):
                 subject = control_subject(verb, name=name, id=sid)
                 self._control.append(await self.nc.subscribe(subject, cb=handler))
-        await self.nc.flush()
+        await subscribed(self.nc)
 
     async def add_endpoint(
         self, name: str, subject: str, queue: str, handler: Handler, on_error: ErrorReply
@@ -115,6 +119,7 @@ class Service:
 
         endpoint.subscription = await self.nc.subscribe(subject, queue=queue, cb=dispatch)
         self.endpoints.append(endpoint)
+        await subscribed(self.nc)
         return endpoint
 
     def _done(self, task: asyncio.Task[None]) -> None:
@@ -149,8 +154,11 @@ class Service:
 
         Each inbound subscription is drained first (pending messages still run);
         the connection, and with it the reply inbox in-flight work may still be
-        waiting on, stays open until the caller closes it.
+        waiting on, stays open until the caller closes it. Calling it again does nothing.
         """
+        if self._drained:
+            return
+        self._drained = True
         for endpoint in self.endpoints:
             if endpoint.subscription is not None:
                 await endpoint.subscription.drain()  # type: ignore[no-untyped-call]
