@@ -1,0 +1,110 @@
+"""Plugin instances: one object per instance id, made and set up once, closed at the end.
+
+The router sends each instance's config with every call; it is decoded and the plugin
+object made only when an instance id is first seen, or when the config sent for that id
+changes (a config reload): then the old object is closed once its in-flight calls end.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+import structlog
+
+log = structlog.get_logger("hookwire.workers")
+
+
+@dataclass(slots=True, eq=False)
+class Instance:
+    """One configured plugin object and how many calls are using it."""
+
+    id: str
+    config_raw: msgspec.Raw
+    config: Mapping[str, Any]
+    plugin: Any
+    active: int = 0
+    retired: bool = False
+
+
+class Instances:
+    """The plugin objects of one worker, by instance id (an explicit, per-worker cache)."""
+
+    def __init__(self, plugin_name: str, cls: type) -> None:
+        self._plugin_name = plugin_name
+        self._cls = cls
+        self._by_id: dict[str, Instance] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._closing: set[asyncio.Task[None]] = set()
+        self._config = msgspec.json.Decoder(dict[str, Any])
+
+    def __len__(self) -> int:
+        return len(self._by_id)
+
+    async def acquire(self, instance_id: str, config: msgspec.Raw) -> Instance:
+        """The instance for ``instance_id`` with this config, made on first use.
+
+        Raises msgspec.DecodeError if ``config`` is not a JSON object, and whatever the
+        plugin's constructor or ``setup()`` raises. Pair each call with ``release``.
+        """
+        inst = self._by_id.get(instance_id)
+        if inst is None or inst.config_raw != config:
+            inst = await self._replace(instance_id, config)
+        inst.active += 1
+        return inst
+
+    def release(self, inst: Instance) -> None:
+        inst.active -= 1
+        if inst.retired and inst.active == 0:
+            self._close_later(inst)
+
+    async def _replace(self, instance_id: str, config: msgspec.Raw) -> Instance:
+        lock = self._locks.setdefault(instance_id, asyncio.Lock())
+        async with lock:  # one construction and setup() per id, however many calls wait
+            old = self._by_id.get(instance_id)
+            if old is not None and old.config_raw == config:
+                return old
+            new = await self._create(instance_id, config)
+            self._by_id[instance_id] = new
+        if old is not None:
+            log.info("plugin.instance.reconfigured", plugin=self._plugin_name, instance=instance_id)
+            old.retired = True
+            if old.active == 0:
+                self._close_later(old)
+        return new
+
+    async def _create(self, instance_id: str, config: msgspec.Raw) -> Instance:
+        own = msgspec.Raw(bytes(config))  # not a view that pins the whole request message
+        decoded = self._config.decode(own)
+        plugin = self._cls(decoded)
+        setup = getattr(plugin, "setup", None)
+        if setup is not None:
+            await setup()
+        log.info("plugin.instance.ready", plugin=self._plugin_name, instance=instance_id)
+        return Instance(id=instance_id, config_raw=own, config=decoded, plugin=plugin)
+
+    def _close_later(self, inst: Instance) -> None:
+        task = asyncio.get_running_loop().create_task(self._close(inst))
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
+
+    async def _close(self, inst: Instance) -> None:
+        close = getattr(inst.plugin, "close", None)
+        if close is None:
+            return
+        try:
+            await close()
+        except Exception:
+            log.exception("plugin.close.failed", plugin=self._plugin_name, instance=inst.id)
+
+    async def close_all(self) -> None:
+        """Close every instance once (call after in-flight work has finished)."""
+        instances = list(self._by_id.values())
+        self._by_id.clear()
+        for inst in instances:
+            await self._close(inst)
+        if self._closing:
+            await asyncio.gather(*self._closing)

@@ -1,0 +1,137 @@
+"""``Worker``: one plugin served on NATS as a micro service in its pool's queue group."""
+
+from __future__ import annotations
+
+import os
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import structlog
+from nats.aio.client import Client
+from nats.aio.msg import Msg
+
+from hookwire.schemas import subjects
+from hookwire.service import Service
+
+from ._dispatch import Dispatcher
+from ._instances import Instances
+from ._loader import LoadedPlugin, load_plugin
+
+log = structlog.get_logger("hookwire.workers")
+
+DEFAULT_CONCURRENCY = 64
+#: Seconds ``stop()`` waits for in-flight calls before cancelling them.
+DRAIN_TIMEOUT = 30.0
+ENDPOINT_NAME = "hooks"
+
+
+def service_name(plugin: str) -> str:
+    """The micro service name of a plugin's workers: ``$SRV.PING.<this>`` finds them."""
+    return f"hookwire-plugin-{plugin}"
+
+
+def package_version() -> str:
+    """The installed version of hookwire-workers (``0.0.0`` when run from a bare tree)."""
+    try:
+        return metadata.version("hookwire-workers")
+    except metadata.PackageNotFoundError:
+        return "0.0.0"
+
+
+class Worker:
+    """Serves every instance of one plugin on ``hookwire.plugin.<plugin>.*``.
+
+    Start it with ``await Worker.start(nc, plugin_dir)``; stop it with ``await
+    worker.stop()``, which stops taking requests, lets those in flight finish and then
+    closes the plugin instances. The NATS connection belongs to the caller.
+    """
+
+    def __init__(self, plugin: LoadedPlugin, service: Service, instances: Instances) -> None:
+        self.plugin = plugin
+        self.service = service
+        self.instances = instances
+        self._stopped = False
+
+    @classmethod
+    async def start(
+        cls,
+        nc: Client,
+        plugin: str | os.PathLike[str] | LoadedPlugin,
+        *,
+        concurrency: int = DEFAULT_CONCURRENCY,
+    ) -> Worker:
+        """Load the plugin (a folder, or one already loaded) and start serving it.
+
+        ``concurrency`` bounds the calls running at once in this process.
+        """
+        if concurrency < 1:
+            raise ValueError(f"concurrency must be at least 1, got {concurrency}")
+        loaded = plugin if isinstance(plugin, LoadedPlugin) else load_plugin(Path(plugin))
+        name = loaded.name
+        instances = Instances(name, loaded.cls)
+        dispatcher = Dispatcher(name, loaded.manifest.hooks, instances)
+        service = Service(
+            nc,
+            name=service_name(name),
+            version=package_version(),
+            description=f"hookwire worker of plugin {name}",
+            metadata={
+                "plugin": name,
+                "plugin_version": loaded.manifest.version,
+                "pid": str(os.getpid()),
+                "role": "worker",
+            },
+            max_concurrency=concurrency,
+            stats_data=lambda: {"instances": len(instances), "errors": dict(dispatcher.errors)},
+        )
+
+        async def handle(msg: Msg) -> bytes:
+            return await dispatcher.handle(msg.data, subjects.hook_from_subject(msg.subject))
+
+        await service.start()
+        await service.add_endpoint(
+            ENDPOINT_NAME,
+            subjects.plugin_wildcard(name),
+            subjects.worker_queue(name),
+            handle,
+            dispatcher.error_reply,
+        )
+        log.info("worker.started", **_describe(loaded, concurrency))
+        return cls(loaded, service, instances)
+
+    @property
+    def name(self) -> str:
+        return self.plugin.name
+
+    @property
+    def subject(self) -> str:
+        return subjects.plugin_wildcard(self.name)
+
+    @property
+    def queue(self) -> str:
+        return subjects.worker_queue(self.name)
+
+    async def stop(self, timeout: float = DRAIN_TIMEOUT) -> None:
+        """Stop taking requests, wait up to ``timeout`` s for those in flight, close instances.
+
+        Calling it again does nothing.
+        """
+        if self._stopped:
+            return
+        self._stopped = True
+        await self.service.drain(timeout)
+        await self.instances.close_all()
+        log.info("worker.stopped", plugin=self.name)
+
+
+def _describe(plugin: LoadedPlugin, concurrency: int) -> dict[str, Any]:
+    return {
+        "plugin": plugin.name,
+        "plugin_version": plugin.manifest.version,
+        "hooks": list(plugin.manifest.hooks),
+        "subject": subjects.plugin_wildcard(plugin.name),
+        "queue": subjects.worker_queue(plugin.name),
+        "concurrency": concurrency,
+        "pid": os.getpid(),
+    }

@@ -1,0 +1,64 @@
+"""What a plugin author writes against: ``Plugin``, and the results ``Continue`` and ``Block``.
+
+A hook is an async method named after the hook::
+
+    async def tool_pre_invoke(self, payload: ToolPreInvokePayload, ctx: Context) -> HookResult:
+        ...
+
+Built-in hooks get their typed, frozen payload (``hookwire.schemas.HOOK_PAYLOADS``);
+custom hooks get a plain ``dict``. Returning ``None`` means ``Continue()``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import KW_ONLY, dataclass
+from typing import Any, TypeAlias
+
+
+class Plugin:
+    """Optional base class of a plugin: keeps the instance's config in ``self.config``.
+
+    One object is made per plugin instance (config) and reused for every request of that
+    instance, concurrently: keep per-request data in ``ctx.state`` or local variables.
+    """
+
+    def __init__(self, config: Mapping[str, Any]) -> None:
+        self.config = config
+
+    async def setup(self) -> None:
+        """Called once per instance, before its first hook call (open clients, load data)."""
+
+    async def close(self) -> None:
+        """Called once per instance when the worker stops (close what ``setup`` opened)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Continue:
+    """Go on with the event, with ``payload`` replacing the current one if given.
+
+    For a built-in hook ``payload`` is the hook's payload Struct, changed with
+    ``msgspec.structs.replace(payload, args=...)``; for a custom hook a dict.
+    ``metadata`` travels back to the router in the reply.
+    """
+
+    payload: Any = None
+    _: KW_ONLY
+    metadata: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """Stop the event with a violation; the worker fills in the plugin's name."""
+
+    reason: str
+    _: KW_ONLY
+    code: str = ""
+    description: str = ""
+    details: dict[str, Any] | None = None
+    http_status_code: int | None = None
+    http_headers: dict[str, str] | None = None
+
+
+#: What a hook method may return.
+HookResult: TypeAlias = Continue | Block | None
