@@ -1,0 +1,43 @@
+"""The gateway client: send hook events to hookwire over NATS and get decisions back.
+
+::
+
+    async with await hookwire.client.connect("nats://127.0.0.1:4222") as client:
+        result = await client.tool_pre_invoke("search", {"q": "docs"}, request_id=rid)
+        if result.blocked:
+            ...  # result.violation says why
+        args = result.payload.args  # possibly rewritten by a plugin
+        ...
+        await client.tool_post_invoke("search", output, request_id=rid)  # state carried
+
+Needs the ``client`` extra of hookwire-schemas (msgspec and nats-py only).
+"""
+
+from ._client import DEFAULT_TIMEOUT, DEFAULT_URL, Client, connect
+from ._errors import (
+    HookwireTimeout,
+    HookwireUnavailable,
+    InvalidPayload,
+    InvalidReply,
+    PayloadTooLarge,
+)
+from ._hooks import EntityOptions, InvokeOptions
+from ._result import HookResult
+from ._state import StateStore, post_hook_of
+
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "DEFAULT_URL",
+    "Client",
+    "EntityOptions",
+    "HookResult",
+    "HookwireTimeout",
+    "HookwireUnavailable",
+    "InvalidPayload",
+    "InvalidReply",
+    "InvokeOptions",
+    "PayloadTooLarge",
+    "StateStore",
+    "connect",
+    "post_hook_of",
+]

@@ -1,0 +1,235 @@
+"""The gateway client: sends hook events to the routers over NATS request-reply."""
+
+from __future__ import annotations
+
+import uuid
+from types import TracebackType
+from typing import Any, Self, Unpack
+
+import msgspec
+import nats
+import nats.errors
+from nats.aio.client import Client as NatsClient
+
+from hookwire.schemas import Entity, GatewayReply, GatewayRequest, is_post_hook, subjects
+
+from ._build import (
+    Payload,
+    as_result_payload,
+    decode_payload,
+    default_entity,
+    encode_payload,
+    normalize_payload,
+)
+from ._errors import (
+    HookwireTimeout,
+    HookwireUnavailable,
+    InvalidReply,
+    PayloadTooLarge,
+    check_size,
+)
+from ._hooks import HookMethods, InvokeOptions
+from ._result import HookResult
+from ._state import DEFAULT_MAX_ENTRIES, DEFAULT_TTL, StateStore, post_hook_of
+
+__all__ = ["DEFAULT_TIMEOUT", "DEFAULT_URL", "Client", "connect"]
+
+DEFAULT_URL = "nats://127.0.0.1:4222"
+#: Seconds an event may take, end to end, unless the call says otherwise.
+DEFAULT_TIMEOUT = 30.0
+
+
+_NO_PAYLOAD = (b"", b"null")
+#: Retries of the first connect (so ~3 attempts, _RECONNECT_WAIT apart) before giving up.
+_CONNECT_RETRIES = 2
+_RECONNECT_WAIT = 0.25
+_REQUEST_ENCODER = msgspec.json.Encoder()
+_REPLY_DECODER = msgspec.json.Decoder(GatewayReply)
+
+#: nats-py errors that mean no router could be reached at all.
+_UNREACHABLE: tuple[type[Exception], ...] = (
+    nats.errors.ConnectionClosedError,
+    nats.errors.ConnectionDrainingError,
+    nats.errors.OutboundBufferLimitError,
+    nats.errors.StaleConnectionError,
+    nats.errors.NoServersError,
+)
+
+
+class Client(HookMethods):
+    """Sends hook events for a gateway and returns the routers' decisions.
+
+    Wraps a connected nats-py client. ``close()`` closes that connection only when
+    this client opened it (:func:`connect`); one passed in stays its owner's.
+    A pre reply's ``state`` is kept (bounded, expiring) and sent with the matching
+    post event of the same ``request_id``.
+    """
+
+    __slots__ = ("_owns_connection", "_states", "nc", "timeout")
+
+    def __init__(
+        self,
+        nc: NatsClient,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        states: StateStore | None = None,
+        owns_connection: bool = False,
+    ) -> None:
+        _check_timeout(timeout)
+        self.nc = nc
+        self.timeout = timeout
+        self._states = states if states is not None else StateStore()
+        self._owns_connection = owns_connection
+
+    @property
+    def states(self) -> StateStore:
+        """Pre reply states waiting for their post events."""
+        return self._states
+
+    async def invoke(
+        self,
+        hook: str,
+        payload: Payload,
+        *,
+        entity: Entity | None = None,
+        **options: Unpack[InvokeOptions],
+    ) -> HookResult[Any]:
+        """Send one ``hook`` event and return the router's decision.
+
+        ``payload`` is the hook's payload Struct or a mapping (checked against the
+        payload type for a built-in hook). A built-in entity hook gets an entity
+        named from its payload unless ``entity`` is given. Raises
+        :class:`HookwireUnavailable`, :class:`HookwireTimeout` or
+        :class:`PayloadTooLarge` when the event gets no decision.
+        """
+        request_id = options.get("request_id") or uuid.uuid4().hex
+        budget = options.get("timeout")
+        budget = self.timeout if budget is None else _check_timeout(budget)
+        sent = normalize_payload(hook, payload)
+        if entity is None:
+            entity = default_entity(hook, sent)
+        state = options.get("state")
+        post = is_post_hook(hook)
+        if state is None and post:
+            state = self._states.get(hook, request_id)
+        request = GatewayRequest(
+            hook=hook,
+            request_id=request_id,
+            entity=entity,
+            server_name=options.get("server_name"),
+            server_id=options.get("server_id"),
+            gateway_id=options.get("gateway_id"),
+            user=options.get("user"),
+            tenant_id=options.get("tenant_id"),
+            agent=options.get("agent"),
+            payload=msgspec.Raw(encode_payload(sent)),
+            state=dict(state or {}),
+            timeout=budget,
+        )
+        reply = await self._request(hook, _REQUEST_ENCODER.encode(request), budget)
+        if post:
+            self._states.forget(hook, request_id)
+        elif post_hook_of(hook) is not None:
+            self._states.remember(hook, request_id, reply.state)
+        return HookResult(
+            hook=hook,
+            request_id=reply.request_id or request_id,
+            decision=reply.decision,
+            payload=(
+                as_result_payload(hook, sent)
+                if _is_empty(reply.payload)
+                else decode_payload(hook, reply.payload)
+            ),
+            modified=reply.modified,
+            violation=reply.violation,
+            warnings=reply.warnings,
+            trace=reply.trace,
+            state=reply.state,
+            error=reply.error,
+        )
+
+    async def _request(self, hook: str, data: bytes, budget: float) -> GatewayReply:
+        """One request-reply round trip, nats-py's failures mapped to hookwire's."""
+        subject = subjects.hook_subject(hook)
+        check_size(hook, len(data), self.nc.max_payload)
+        try:
+            msg = await self.nc.request(subject, data, timeout=budget)
+        except nats.errors.NoRespondersError:
+            raise HookwireUnavailable(
+                f"no hookwire router serves {subject} (NATS reports no responders); "
+                "is `hookwire up` (or a router) running on this NATS server?",
+                hook=hook,
+            ) from None
+        except nats.errors.TimeoutError:
+            raise HookwireTimeout(hook, budget) from None
+        except nats.errors.MaxPayloadError:  # the limit shrank on a reconnect
+            raise PayloadTooLarge(hook, len(data), self.nc.max_payload) from None
+        except _UNREACHABLE as exc:
+            raise HookwireUnavailable(
+                f"cannot send the {hook} event: NATS connection unusable ({exc})", hook=hook
+            ) from exc
+        try:
+            return _REPLY_DECODER.decode(msg.data)
+        except msgspec.DecodeError as exc:
+            raise InvalidReply(hook, str(exc)) from exc
+
+    async def close(self) -> None:
+        """Forget waiting states; close the NATS connection if this client opened it."""
+        self._states.clear()
+        if self._owns_connection and not self.nc.is_closed:
+            await self.nc.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+
+async def connect(
+    url: str = DEFAULT_URL,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    name: str = "hookwire-gateway",
+    state_max_entries: int = DEFAULT_MAX_ENTRIES,
+    state_ttl: float = DEFAULT_TTL,
+    **nats_options: Any,
+) -> Client:
+    """Connect to NATS at ``url`` and return a client that owns the connection.
+
+    ``timeout`` is every event's default budget in seconds; ``nats_options`` go to
+    ``nats.connect`` (credentials, TLS, reconnect settings ...). The first connect
+    makes a few quick attempts and raises :class:`HookwireUnavailable` when NATS
+    cannot be reached; once connected, the client reconnects forever (unless
+    ``max_reconnect_attempts`` says otherwise), and events sent while NATS is away
+    raise :class:`HookwireTimeout` or :class:`HookwireUnavailable`.
+    """
+    _check_timeout(timeout)
+    states = StateStore(state_max_entries, state_ttl)
+    settings: dict[str, Any] = {"reconnect_time_wait": _RECONNECT_WAIT, **nats_options}
+    reconnects = settings.get("max_reconnect_attempts", -1)
+    # nats-py's first connect also loops until max_reconnect_attempts: bound it ...
+    settings["max_reconnect_attempts"] = _CONNECT_RETRIES
+    try:
+        nc = await nats.connect(url, name=name, **settings)
+    except (TimeoutError, OSError, nats.errors.Error) as exc:
+        raise HookwireUnavailable(f"cannot connect to NATS at {url}: {exc!r}") from exc
+    # ... then reconnect as asked (read at each reconnect): by default, forever.
+    nc.options["max_reconnect_attempts"] = reconnects
+    return Client(nc, timeout=timeout, states=states, owns_connection=True)
+
+
+def _is_empty(raw: msgspec.Raw) -> bool:
+    """A reply ``payload`` that is absent (empty) or ``null``."""
+    return len(raw) <= 4 and bytes(raw) in _NO_PAYLOAD
+
+
+def _check_timeout(timeout: float) -> float:
+    if not timeout > 0:
+        raise ValueError(f"timeout must be positive seconds, got {timeout!r}")
+    return timeout
