@@ -8,9 +8,10 @@ from typing import Literal
 
 import msgspec
 import nats.errors
-from hookwire.schemas import HOOK_PAYLOADS, RequestContext, WorkerReply, WorkerRequest
-from hookwire.schemas.subjects import plugin_subject
 from nats.aio.client import Client
+
+from hookwire.schemas import HOOK_PAYLOADS, RequestContext, WorkerReply, WorkerRequest, raw_present
+from hookwire.schemas.subjects import plugin_subject
 
 from ._instances import PluginInstance
 
@@ -93,7 +94,7 @@ def _interpret(hook: str, data: bytes, start: float) -> CallResult:
         return CallResult("error", reply, reply.error, _ms(start))
     if not reply.continue_processing:
         return CallResult("blocked", reply, None, _ms(start))
-    if reply.modified_payload is not None:
+    if raw_present(reply.modified_payload):
         problem = check_payload(hook, reply.modified_payload)
         if problem is not None:
             return CallResult(

@@ -8,6 +8,7 @@ import sys
 from typing import Any
 
 import msgspec
+
 from hookwire.schemas import ENTITY_TYPES, Entity, GatewayRequest
 
 from ._config import load_config

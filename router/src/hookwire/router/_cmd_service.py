@@ -9,7 +9,8 @@ import sys
 from typing import Any
 
 import structlog
-from hookwire.service import configure_logging, connect, wait_for_signal
+
+from hookwire.service import SignalQueue, configure_logging, connect
 
 from ._config import load_config
 from ._errors import ConfigError
@@ -89,15 +90,17 @@ async def _serve_router(url: str, path: str, config: Any) -> int:
         print(f"hookwire router: cannot connect to NATS at {url}: {exc!r}", file=sys.stderr)
         return 1
     router = Router(nc, config)
+    signals = SignalQueue(signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
     await router.start()
     log.info("router.ready", nats=url, config=path)
-    while (await wait_for_signal(signal.SIGTERM, signal.SIGINT, signal.SIGHUP)) == signal.SIGHUP:
+    while (await signals.next()) == signal.SIGHUP:
         try:
             router.reload(load_config(path))
         except ConfigError as exc:
             log.error(
                 "router.config.reload_failed", file=path, problems=[str(p) for p in exc.problems]
             )
+    signals.close()
     await router.drain()
     await nc.close()
     return 0

@@ -7,8 +7,9 @@ from itertools import combinations
 from typing import Any
 
 import msgspec
-from hookwire.schemas import is_post_hook
 from pydantic import ValidationError
+
+from hookwire.schemas import is_post_hook
 
 from ._errors import Problem, WhenError, YamlPath
 from ._instances import PluginInstance, instance_id

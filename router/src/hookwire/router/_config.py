@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hookwire.schemas import BUILTIN_HOOKS
 from pydantic import ValidationError
+
+from hookwire.schemas import BUILTIN_HOOKS
 
 from ._compile import compile_rules, reverse_order_warnings
 from ._errors import ConfigError, Problem, ProblemList, YamlPath

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import msgspec
+
 from hookwire.schemas import GatewayRequest
 
 from ._rules import StaticKey

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import structlog
+
 from hookwire.schemas import GatewayRequest
 
 from ._event import event_names, static_key

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from hookwire.schemas import EntityType
 from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, PositiveInt, field_validator
+
+from hookwire.schemas import EntityType
 
 from ._modes import MODE_NAMES
 

@@ -12,6 +12,8 @@ from typing import Any
 
 import msgspec
 import structlog
+from nats.aio.client import Client
+
 from hookwire.schemas import (
     ErrorInfo,
     ExecutionRecord,
@@ -22,9 +24,9 @@ from hookwire.schemas import (
     RequestContext,
     Violation,
     WorkerRequest,
+    raw_present,
 )
 from hookwire.schemas.subjects import plugin_subject
-from nats.aio.client import Client
 
 from ._calls import CallResult, call_plugin
 from ._instances import PluginInstance, ResolvedPlugin
@@ -202,12 +204,12 @@ class Pipeline:
                 return run.reply("block", violation)
             run.warn(inst, "violation", violation.reason, violation)
             return None
-        takes = reply.modified_payload is not None and inst.mode in (
+        takes = raw_present(reply.modified_payload) and inst.mode in (
             Mode.SEQUENTIAL,
             Mode.TRANSFORM,
         )
         if takes:
-            run.payload = reply.modified_payload  # type: ignore[assignment]
+            run.payload = reply.modified_payload
             run.modified = True
         run.record(inst, "completed", result.duration_ms, modified=takes)
         return None

@@ -9,16 +9,16 @@ from typing import Any
 
 import msgspec
 import structlog
+from nats.aio.client import Client
+from nats.aio.msg import Msg
+
 from hookwire.schemas import (
-    WIRE_VERSION,
     ErrorInfo,
     GatewayReply,
     GatewayRequest,
 )
 from hookwire.schemas.subjects import ROUTER_QUEUE, hook_from_subject, hook_wildcard
 from hookwire.service import Service
-from nats.aio.client import Client
-from nats.aio.msg import Msg
 
 from ._calls import check_payload
 from ._config import Config
@@ -123,11 +123,6 @@ class Router:
         return data
 
     def _reject(self, event: GatewayRequest, subject_hook: str) -> tuple[str, str] | None:
-        if event.v > WIRE_VERSION:
-            return (
-                "unsupported_version",
-                f"wire version {event.v} is newer than this router's {WIRE_VERSION}",
-            )
         if event.hook != subject_hook:
             return (
                 "hook_mismatch",

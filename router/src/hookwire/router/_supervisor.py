@@ -1,0 +1,180 @@
+"""Worker pools: N processes per plugin, restarted with backoff, failed when they crash-loop."""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import os
+import signal
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import structlog
+
+log = structlog.get_logger("hookwire.supervisor")
+
+
+@dataclass(frozen=True, slots=True)
+class PoolSpec:
+    """What to run for one plugin: ``workers`` processes of ``python -m hookwire.workers``."""
+
+    plugin: str
+    plugin_dir: Path
+    workers: int = 1
+    python: str = sys.executable
+    env: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Pool:
+    """A plugin's processes and what happened to them."""
+
+    spec: PoolSpec
+    processes: dict[int, asyncio.subprocess.Process] = field(default_factory=dict)
+    restarts: int = 0
+    crashes: collections.deque[float] = field(default_factory=lambda: collections.deque(maxlen=64))
+    last_error: str | None = None
+    failed: bool = False
+
+    @property
+    def alive(self) -> int:
+        return sum(1 for p in self.processes.values() if p.returncode is None)
+
+
+class Supervisor:
+    """Starts every pool, restarts crashed workers, drains them all on stop.
+
+    A worker that exits while the supervisor runs is a crash: it is restarted after
+    ``backoff * 2**k`` seconds (capped); ``max_crashes`` crashes within ``window``
+    seconds mark the pool failed instead of restarting forever.
+    """
+
+    def __init__(
+        self,
+        specs: Sequence[PoolSpec],
+        nats_url: str,
+        *,
+        backoff: float = 0.5,
+        max_backoff: float = 30.0,
+        max_crashes: int = 5,
+        window: float = 60.0,
+    ) -> None:
+        self.pools = {s.plugin: Pool(s) for s in specs}
+        self.nats_url = nats_url
+        self.backoff, self.max_backoff = backoff, max_backoff
+        self.max_crashes, self.window = max_crashes, window
+        self._stopping = False
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def start(self) -> None:
+        for pool in self.pools.values():
+            for slot in range(pool.spec.workers):
+                self._spawn_later(pool, slot, 0.0)
+
+    def _spawn_later(self, pool: Pool, slot: int, delay: float) -> None:
+        task = asyncio.get_running_loop().create_task(self._run_slot(pool, slot, delay))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _run_slot(self, pool: Pool, slot: int, delay: float) -> None:
+        if delay:
+            await asyncio.sleep(delay)
+        if self._stopping:
+            return
+        spec = pool.spec
+        env = {**os.environ, **spec.env, "HOOKWIRE_NATS_URL": self.nats_url}
+        proc = await asyncio.create_subprocess_exec(
+            spec.python,
+            "-m",
+            "hookwire.workers",
+            "--plugin",
+            str(spec.plugin_dir),
+            env=env,
+            stdin=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        pool.processes[slot] = proc
+        log.info("worker.spawned", plugin=spec.plugin, slot=slot, pid=proc.pid)
+        tail = await _relay(proc)
+        code = await proc.wait()
+        if self._stopping:
+            return
+        self._crashed(pool, slot, code, tail)
+
+    def _crashed(self, pool: Pool, slot: int, code: int, tail: Sequence[str]) -> None:
+        now = time.monotonic()
+        pool.crashes.append(now)
+        last = tail[-1] if tail else ""
+        pool.last_error = f"exit code {code}: {last}".strip()
+        recent = [t for t in pool.crashes if now - t <= self.window]
+        if len(recent) >= self.max_crashes:
+            pool.failed = True
+            log.error(
+                "pool.failed",
+                plugin=pool.spec.plugin,
+                crashes=len(recent),
+                window=self.window,
+                last_error=pool.last_error,
+            )
+            return
+        delay = min(self.max_backoff, self.backoff * 2 ** (len(recent) - 1))
+        pool.restarts += 1
+        log.warning(
+            "worker.crashed",
+            plugin=pool.spec.plugin,
+            slot=slot,
+            code=code,
+            restart_in=delay,
+            last_error=pool.last_error,
+        )
+        self._spawn_later(pool, slot, delay)
+
+    async def stop(self, timeout: float = 30.0) -> None:
+        """SIGTERM every worker (each drains its in-flight work), then wait; SIGKILL stragglers."""
+        self._stopping = True
+        procs = [
+            p
+            for pool in self.pools.values()
+            for p in pool.processes.values()
+            if p.returncode is None
+        ]
+        for proc in procs:
+            proc.send_signal(signal.SIGTERM)
+        waits = [asyncio.create_task(p.wait()) for p in procs]
+        if waits:
+            _, pending = await asyncio.wait(waits, timeout=timeout)
+            for proc in procs:
+                if proc.returncode is None:
+                    proc.kill()
+            if pending:
+                await asyncio.wait(pending, timeout=5)
+        for task in list(self._tasks):
+            task.cancel()
+
+    def status(self) -> list[dict[str, object]]:
+        return [
+            {
+                "plugin": name,
+                "workers": pool.spec.workers,
+                "alive": pool.alive,
+                "restarts": pool.restarts,
+                "failed": pool.failed,
+                "last_error": pool.last_error,
+                "pids": sorted(p.pid for p in pool.processes.values() if p.returncode is None),
+            }
+            for name, pool in self.pools.items()
+        ]
+
+
+async def _relay(proc: asyncio.subprocess.Process, keep: int = 20) -> list[str]:
+    """Copy a worker's stderr to ours; return its last lines (for ``last_error``)."""
+    tail: collections.deque[str] = collections.deque(maxlen=keep)
+    assert proc.stderr is not None
+    async for raw in proc.stderr:
+        line = raw.decode(errors="replace").rstrip()
+        tail.append(line)
+        print(line, file=sys.stderr, flush=True)
+    return list(tail)
