@@ -16,7 +16,7 @@ from ._instances import PluginInstance, instance_id
 from ._manifest import pydantic_problems
 from ._merge import deep_merge
 from ._model import Attachment, Rule
-from ._modes import OnError, parse_mode
+from ._modes import Mode, OnError, parse_mode
 from ._plugins import PluginDef, config_problems
 from ._rules import CompiledAttachment, CompiledRule
 from ._when import When
@@ -168,8 +168,8 @@ def _attachment(
         mode, implied = parse_mode(att.mode)
     else:
         mode, implied = plugin.mode, None
-    if not plugin.entry.enabled:
-        mode = type(mode).DISABLED
+    if not plugin.enabled:  # enabled: false or mode: disabled; an attachment cannot revive it
+        mode = Mode.DISABLED
     on_error = OnError(att.on_error) if att.on_error else (implied or plugin.on_error)
     config = dict(att.config) if att.override else deep_merge(plugin.config, att.config)
     found = config_problems(doc, plugin.validator, config, (*path, "config"))

@@ -65,10 +65,7 @@ def config_from_doc(doc: YamlDoc, base_dir: Path) -> Config:
                 )
             ]
         )
-    try:
-        top = ConfigFile.model_validate(data)
-    except ValidationError as exc:
-        raise ConfigError(pydantic_problems(doc, exc)) from None
+    top = _top_level(doc, data, problems)
     settings = top.plugin_settings
     dirs = [
         (
@@ -124,7 +121,7 @@ def config_from_doc(doc: YamlDoc, base_dir: Path) -> Config:
         )
         strategy = "merge_all"
         route_doc, route_prefix = _generated(doc), ("<legacy routes>",)
-    broken = {e.name for _, e in entries} - plugins.keys()
+    broken = _entry_names(top.plugins) - plugins.keys()
     rules = compile_rules(route_doc, route_prefix, routes, plugins, known_hooks, found, broken)
     problems.extend(found)
     problems.raise_if_any()
@@ -145,9 +142,34 @@ def config_from_doc(doc: YamlDoc, base_dir: Path) -> Config:
     )
 
 
+def _top_level(doc: YamlDoc, data: Mapping[str, Any], problems: ProblemList) -> ConfigFile:
+    """The top level; after a problem there, each section that still parses is kept so
+    plugins and routes are checked too (every problem is reported at once)."""
+    try:
+        return ConfigFile.model_validate(data)
+    except ValidationError as exc:
+        problems.extend(pydantic_problems(doc, exc))
+    kept: dict[str, Any] = {}
+    for key in ConfigFile.model_fields:
+        if key in data:
+            try:
+                ConfigFile.model_validate({key: data[key]})
+            except ValidationError:
+                continue
+            kept[key] = data[key]
+    return ConfigFile.model_validate(kept)
+
+
 def _resolve(base: Path, folder: str) -> Path:
     p = Path(folder).expanduser()
     return p if p.is_absolute() else base / p
+
+
+def _entry_names(raw: Any) -> set[str]:
+    """Every plugin name the ``plugins`` section mentions, whether its entry is valid or not."""
+    if isinstance(raw, Mapping):
+        return {str(name) for name in raw}
+    return {str(e["name"]) for e in raw if isinstance(e, Mapping) and "name" in e}
 
 
 def _generated(doc: YamlDoc) -> YamlDoc:

@@ -92,6 +92,10 @@ def pydantic_problems(
                 "a rule must attach at least one plugin",
                 "add `- name: PLUGIN` or remove the rule",
             )
+        elif err["type"] == "literal_error":
+            fix = f"use one of: {err.get('ctx', {}).get('expected', '')}"
+        elif err["type"] == "value_error" and "; " in msg:
+            msg, fix = msg.removeprefix("Value error, ").split("; ", 1)
         elif err["type"] == "missing":
             msg, fix = "required key is missing", f"add `{loc[-1]}`" if loc else ""
         out.append(doc.problem(path, msg, fix))

@@ -116,9 +116,7 @@ class Router:
                 f"max_payload of {self.nc.max_payload}",
                 event.request_id,
             )
-        if reply.decision == "allow" and any(
-            p.instance.mode is Mode.FIRE_AND_FORGET for p in plugins
-        ):
+        if any(p.instance.mode is Mode.FIRE_AND_FORGET for p in plugins):
             asyncio.get_running_loop().create_task(pipeline.fire_and_forget(run, plugins))
         return data
 

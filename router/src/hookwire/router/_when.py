@@ -194,7 +194,8 @@ class When:
         try:
             tree = ast.parse(source.strip(), mode="eval")
         except SyntaxError as exc:
-            raise WhenError(source, f"syntax error: {exc.msg}", exc.offset or None) from None
+            column = exc.offset or len(source.strip()) + 1  # 0: the error is at the end
+            raise WhenError(source, f"syntax error: {exc.msg}", column) from None
         _check(tree, source)
         self._tree = tree.body
         self._evaluator = _Evaluator()

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from . import _cmd_config, _cmd_service
+from . import _cmd_config, _cmd_demo, _cmd_service, _cmd_up
 
 
 def env_option(
@@ -44,6 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     _cmd_config.add_parsers(sub, env_option)
     _cmd_service.add_parsers(sub, env_option)
+    _cmd_up.add_parsers(sub, env_option)
+    _cmd_demo.add_parsers(sub, env_option)
     return parser
 
 

@@ -42,3 +42,12 @@ def worker_queue(plugin: str) -> str:
 def hook_from_subject(subject: str) -> str:
     """The hook name at the end of a hook or plugin subject."""
     return subject.rsplit(".", 1)[-1]
+
+
+#: Subject each supervisor answers with the state of its worker pools.
+SUPERVISOR_STATUS = f"{PREFIX}.supervisor.status"
+
+
+def worker_service(plugin: str) -> str:
+    """NATS micro service name of one plugin's workers."""
+    return f"{PREFIX}-plugin-{plugin}"

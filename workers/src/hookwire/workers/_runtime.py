@@ -28,7 +28,7 @@ ENDPOINT_NAME = "hooks"
 
 def service_name(plugin: str) -> str:
     """The micro service name of a plugin's workers: ``$SRV.PING.<this>`` finds them."""
-    return f"hookwire-plugin-{plugin}"
+    return subjects.worker_service(plugin)
 
 
 def package_version() -> str:

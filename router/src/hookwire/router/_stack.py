@@ -1,0 +1,170 @@
+"""A whole hookwire deployment in one process tree: NATS (embedded unless given), a
+router, and a supervised worker pool per configured plugin. Used by ``hookwire up``,
+``hookwire demo`` and the end-to-end tests.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+import structlog
+from nats.aio.client import Client
+from nats.aio.msg import Msg
+
+from hookwire.schemas import subjects
+from hookwire.service import Service, connect
+
+from ._config import Config
+from ._discovery import wait_for_instances
+from ._embedded import EmbeddedNats
+from ._service import Router
+from ._supervisor import PoolSpec, Supervisor
+
+log = structlog.get_logger("hookwire.up")
+
+
+class StackError(Exception):
+    """The deployment did not come up (a pool never became ready, say)."""
+
+
+def pool_specs(
+    config: Config, data_dir: Path, extra_env: Mapping[str, str] | None = None
+) -> list[PoolSpec]:
+    """One pool per enabled plugin that has a folder (a manifest) to run."""
+    env = {"HOOKWIRE_DATA_DIR": str(data_dir), **(extra_env or {})}
+    return [
+        PoolSpec(plugin=p.name, plugin_dir=p.path, workers=p.entry.workers, env=env)
+        for p in config.plugins.values()
+        if p.enabled and p.path is not None
+    ]
+
+
+class Stack:
+    """Start with ``async with Stack(config, ...) as stack``; everything stops on exit."""
+
+    def __init__(
+        self,
+        config: Config,
+        *,
+        nats_url: str | None = None,
+        data_dir: Path | None = None,
+        ready_timeout: float = 60.0,
+        worker_env: Mapping[str, str] | None = None,
+    ) -> None:
+        self.worker_env = dict(worker_env or {})
+        self.config = config
+        self.data_dir = (data_dir or _default_data_dir(config)).resolve()
+        self.nats_url = nats_url
+        self.ready_timeout = ready_timeout
+        self.embedded: EmbeddedNats | None = None
+        self.nc: Client | None = None
+        self.router: Router | None = None
+        self.supervisor: Supervisor | None = None
+        self._status_service: Service | None = None
+
+    @property
+    def url(self) -> str:
+        assert self.nats_url is not None
+        return self.nats_url
+
+    async def start(self) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        if self.nats_url is None:
+            self.embedded = EmbeddedNats(self.data_dir)
+            await self.embedded.start()
+            self.nats_url = self.embedded.url
+        self.nc = await connect(self.url, "hookwire-up")
+        self.router = Router(self.nc, self.config)
+        await self.router.start()
+        specs = pool_specs(self.config, self.data_dir, self.worker_env)
+        self.supervisor = Supervisor(specs, self.url)
+        await self.supervisor.start()
+        await self._serve_status(self.nc, self.supervisor)
+        await self._wait_ready()
+
+    async def _serve_status(self, nc: Client, supervisor: Supervisor) -> None:
+        service = Service(
+            nc,
+            name="hookwire-supervisor",
+            version="0.1.0",
+            description="hookwire worker pools",
+            metadata={"pid": str(os.getpid())},
+            stats_data=supervisor.status,
+        )
+
+        async def status(msg: Msg) -> bytes:
+            return json.dumps(supervisor.status()).encode()
+
+        await service.start()
+        await service.add_endpoint(
+            "status", subjects.SUPERVISOR_STATUS, "hookwire-supervisors", status, lambda exc: b"[]"
+        )
+        self._status_service = service
+
+    async def _wait_ready(self) -> None:
+        assert self.nc is not None and self.supervisor is not None
+        for pool in self.supervisor.pools.values():
+            name = subjects.worker_service(pool.spec.plugin)
+            seen = await wait_for_instances(self.nc, name, pool.spec.workers, self.ready_timeout)
+            if seen < pool.spec.workers:
+                raise StackError(
+                    f"pool {pool.spec.plugin!r}: {seen} of {pool.spec.workers} "
+                    f"workers ready after {self.ready_timeout:.0f}s "
+                    f"(last error: {pool.last_error or 'none'})"
+                )
+
+    async def stop(self) -> None:
+        """Drain the router, then the workers; close NATS; stop the embedded server."""
+        if self.router is not None:
+            await self.router.drain()
+        if self._status_service is not None:
+            await self._status_service.drain()
+        if self.supervisor is not None:
+            await self.supervisor.stop()
+        if self.nc is not None and not self.nc.is_closed:
+            await self.nc.close()
+        if self.embedded is not None:
+            await self.embedded.stop()
+
+    def describe(self) -> list[str]:
+        """Where everything runs, for people."""
+        where = f"embedded, JetStream in {self.data_dir / 'nats'}" if self.embedded else "external"
+        lines = [
+            f"  nats     {self.url} ({where})",
+            f"  router   {subjects.hook_wildcard()} in queue {subjects.ROUTER_QUEUE}; "
+            f"{self.config.file}: {len(self.config.rules)} rules",
+        ]
+        if self.supervisor is not None:
+            for row in self.supervisor.status():
+                pids = ",".join(map(str, row["pids"]))  # type: ignore[call-overload]
+                lines.append(
+                    f"  pool     {row['plugin']:<16} {row['alive']}/{row['workers']} "
+                    f"worker(s), pid {pids}  "
+                    f"{subjects.plugin_wildcard(str(row['plugin']))}"
+                )
+        lines.append(f"  data     {self.data_dir}")
+        return lines
+
+    async def __aenter__(self) -> Self:
+        try:
+            await self.start()
+        except BaseException:
+            await self.stop()
+            raise
+        return self
+
+    async def __aexit__(
+        self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.stop()
+
+
+def _default_data_dir(config: Config) -> Path:
+    base = Path(config.file).parent
+    chosen: Any = config.settings.data_dir or os.environ.get("HOOKWIRE_DATA_DIR")
+    return base / Path(chosen).expanduser() if chosen else base / ".hookwire"

@@ -1,0 +1,108 @@
+"""The rule index's own promises (ROUTING.md sections 7 and 8) beyond resolution results."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from structlog.testing import capture_logs
+
+from hookwire.router import Config, RuleIndex, config_from_text
+
+from ._scenario import ROUTING_DIR, build_event
+
+CONFIG = """\
+plugin_dirs: [../fixtures/plugins]
+plugins:
+  validator: {}
+  audit_logger: {}
+routes:
+  - display_name: big uploads
+    entities: [tool]
+    name: upload
+    when: "args.size > 1000"
+    plugins: [{name: validator}]
+  - entities: [tool]
+    plugins: [{name: audit_logger}]
+"""
+
+
+@pytest.fixture(scope="module")
+def config() -> Config:
+    return config_from_text(CONFIG, file="index.yaml", base_dir=ROUTING_DIR)
+
+
+def _event(name: str = "upload", tags: tuple[str, ...] = (), **args: Any) -> Any:
+    return build_event(
+        {
+            "hook": "tool_pre_invoke",
+            "entity": {"type": "tool", "name": name, "tags": tags},
+            "args": args,
+        }
+    )
+
+
+def _names(index: RuleIndex, event: Any) -> list[str]:
+    return [r.instance.plugin for r in index.resolve(event)]
+
+
+def test_when_runtime_error_logs_a_warning_naming_rule_and_error(config: Config) -> None:
+    index = config.build_index()
+    with capture_logs() as logs:
+        assert _names(index, _event(size="big")) == ["audit_logger"]
+    warnings = [e for e in logs if e["log_level"] == "warning"]
+    assert len(warnings) == 1
+    assert "routes[0] (big uploads)" in warnings[0]["rule"]
+    assert "TypeError" in warnings[0]["error"]
+    assert index.stats.when_errors == 1
+
+
+def test_when_errors_are_counted_per_event(config: Config) -> None:
+    index = config.build_index()
+    for _ in range(3):
+        index.resolve(_event(size="big"))
+    index.resolve(_event(size=5000))
+    assert index.stats.when_errors == 3
+
+
+def test_when_is_evaluated_per_event_on_a_cached_static_resolution(config: Config) -> None:
+    index = config.build_index()
+    assert _names(index, _event(size=5000)) == ["validator"]
+    assert _names(index, _event(size=5)) == ["audit_logger"]
+    assert _names(index, _event(size=5000)) == ["validator"]
+    assert index.cache_info()["misses"] == 1
+    assert index.cache_info()["hits"] == 2
+
+
+def test_cache_key_ignores_tag_order_and_duplicates(config: Config) -> None:
+    index = config.build_index()
+    index.resolve(_event(name="t", tags=("b", "a")))
+    index.resolve(_event(name="t", tags=("a", "b", "a")))
+    assert index.cache_info() | {"maxsize": 0} == {"size": 1, "maxsize": 0, "hits": 1, "misses": 1}
+
+
+def test_cache_belongs_to_the_index_instance(config: Config) -> None:
+    first = config.build_index()
+    second = config.build_index()
+    first.resolve(_event(name="a"))
+    first.resolve(_event(name="b"))
+    assert first.cache_info()["size"] == 2
+    assert second.cache_info() == {"size": 0, "maxsize": second.cache_size, "hits": 0, "misses": 0}
+
+
+def test_cache_is_a_bounded_lru(config: Config) -> None:
+    index = RuleIndex(config.rules, config.strategy, cache_size=2)
+    for name in ("a", "b", "a", "c"):  # "a" was used again, so "b" is the one evicted
+        index.resolve(_event(name=name))
+    assert index.cache_info()["size"] == 2
+    misses = index.cache_info()["misses"]
+    index.resolve(_event(name="a"))
+    assert index.cache_info()["misses"] == misses
+    index.resolve(_event(name="b"))
+    assert index.cache_info()["misses"] == misses + 1
+
+
+def test_route_cache_size_setting_sizes_the_index() -> None:
+    text = CONFIG.replace("plugins:\n", "plugin_settings: {route_cache_size: 3}\nplugins:\n", 1)
+    config = config_from_text(text, file="index.yaml", base_dir=ROUTING_DIR)
+    assert config.build_index().cache_size == 3
