@@ -19,7 +19,6 @@ from hookwire.schemas import Entity, GatewayRequest
 
 ROUTING_DIR = Path(__file__).parent
 SCENARIO_DIR = ROUTING_DIR / "scenarios"
-FIXTURE_PLUGINS = ROUTING_DIR.parent / "fixtures" / "plugins"
 
 _SCENARIO_KEYS = {
     "description",
