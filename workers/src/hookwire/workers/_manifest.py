@@ -2,7 +2,7 @@
 
 The router validates the full manifest (pydantic, JSON Schema); a worker runs in the
 plugin's own venv without those libraries, so it reads only ``name``, ``version``,
-``entry`` and ``hooks`` and says clearly which one is wrong.
+``entry``, ``hooks`` and ``requirements`` and says clearly which one is wrong.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ class Manifest:
     entry: str
     hooks: tuple[str, ...]
     path: Path
+    requirements: str = "requirements.txt"
 
     @property
     def module(self) -> str:
@@ -94,4 +95,7 @@ def read_manifest(plugin_dir: str | Path) -> Manifest:
         entry=_string(path, doc, "entry"),
         hooks=_hooks(path, doc),
         path=path,
+        requirements=_string(path, doc, "requirements")
+        if "requirements" in doc
+        else "requirements.txt",
     )
