@@ -19,6 +19,7 @@ from ._config import load_config
 from ._errors import ConfigError
 from ._render import render_result
 from ._stack import Stack, StackError
+from ._venvs import venv_root
 
 #: The demo config in a source checkout: <repo>/plugins/demo.yaml.
 DEMO_CONFIG = Path(__file__).resolve().parents[4] / "plugins" / "demo.yaml"
@@ -105,7 +106,11 @@ async def _demo(config: Any, nats_url: str | None, worker_env: dict[str, str]) -
     with tempfile.TemporaryDirectory(prefix="hookwire-demo-") as tmp:
         print("starting NATS, the router and one worker pool per plugin ...", flush=True)
         try:
-            stack_ = Stack(config, nats_url=nats_url, data_dir=Path(tmp), worker_env=worker_env)
+            # venvs outlive the run (beside the config, or $HOOKWIRE_VENV_DIR): a rerun reuses them
+            venvs = venv_root(config, Path(config.file).parent / ".hookwire")
+            stack_ = Stack(
+                config, nats_url=nats_url, data_dir=Path(tmp), worker_env=worker_env, venv_dir=venvs
+            )
             async with stack_ as stack:
                 print(*stack.describe(), sep="\n", flush=True)
                 ok = await _run_steps(stack.url)

@@ -24,6 +24,7 @@ from ._discovery import wait_for_instances
 from ._embedded import EmbeddedNats
 from ._service import Router
 from ._supervisor import PoolSpec, Supervisor
+from ._venvs import prepare_venvs, venv_root
 
 log = structlog.get_logger("hookwire.up")
 
@@ -55,10 +56,14 @@ class Stack:
         data_dir: Path | None = None,
         ready_timeout: float = 60.0,
         worker_env: Mapping[str, str] | None = None,
+        venv_dir: Path | None = None,
+        router: bool = True,
     ) -> None:
+        self.with_router = router
+        self.venv_dir = venv_dir or venv_root(config, data_dir or default_data_dir(config))
         self.worker_env = dict(worker_env or {})
         self.config = config
-        self.data_dir = (data_dir or _default_data_dir(config)).resolve()
+        self.data_dir = (data_dir or default_data_dir(config)).resolve()
         self.nats_url = nats_url
         self.ready_timeout = ready_timeout
         self.embedded: EmbeddedNats | None = None
@@ -79,10 +84,15 @@ class Stack:
             await self.embedded.start()
             self.nats_url = self.embedded.url
         self.nc = await connect(self.url, "hookwire-up")
-        self.router = Router(self.nc, self.config)
-        await self.router.start()
-        specs = pool_specs(self.config, self.data_dir, self.worker_env)
+        if self.with_router:
+            self.router = Router(self.nc, self.config)
+            await self.router.start()
+        specs, failed = await prepare_venvs(
+            pool_specs(self.config, self.data_dir, self.worker_env), self.venv_dir
+        )
         self.supervisor = Supervisor(specs, self.url)
+        for plugin, error in failed.items():
+            self.supervisor.mark_failed(plugin, error)
         await self.supervisor.start()
         await self._serve_status(self.nc, self.supervisor)
         await self._wait_ready()
@@ -109,6 +119,8 @@ class Stack:
     async def _wait_ready(self) -> None:
         assert self.nc is not None and self.supervisor is not None
         for pool in self.supervisor.pools.values():
+            if pool.failed:
+                continue  # reported by status and describe(); the other pools run
             name = subjects.worker_service(pool.spec.plugin)
             seen = await wait_for_instances(self.nc, name, pool.spec.workers, self.ready_timeout)
             if seen < pool.spec.workers:
@@ -134,19 +146,25 @@ class Stack:
     def describe(self) -> list[str]:
         """Where everything runs, for people."""
         where = f"embedded, JetStream in {self.data_dir / 'nats'}" if self.embedded else "external"
-        lines = [
-            f"  nats     {self.url} ({where})",
-            f"  router   {subjects.hook_wildcard()} in queue {subjects.ROUTER_QUEUE}; "
-            f"{self.config.file}: {len(self.config.rules)} rules",
-        ]
+        lines = [f"  nats     {self.url} ({where})"]
+        if self.with_router:
+            lines.append(
+                f"  router   {subjects.hook_wildcard()} in queue {subjects.ROUTER_QUEUE}; "
+                f"{self.config.file}: {len(self.config.rules)} rules"
+            )
         if self.supervisor is not None:
             for row in self.supervisor.status():
+                if row["failed"]:
+                    error = str(row["last_error"]).strip().replace("\n", "\n             ")
+                    lines.append(f"  pool     {row['plugin']:<16} FAILED: {error}")
+                    continue
                 pids = ",".join(map(str, row["pids"]))  # type: ignore[call-overload]
+                venv = Path(str(row["python"])).parent.parent.name
                 lines.append(
                     f"  pool     {row['plugin']:<16} {row['alive']}/{row['workers']} "
-                    f"worker(s), pid {pids}  "
-                    f"{subjects.plugin_wildcard(str(row['plugin']))}"
+                    f"worker(s), pid {pids}, venv {venv}"
                 )
+        lines.append(f"  venvs    {self.venv_dir}")
         lines.append(f"  data     {self.data_dir}")
         return lines
 
@@ -164,7 +182,9 @@ class Stack:
         await self.stop()
 
 
-def _default_data_dir(config: Config) -> Path:
+def default_data_dir(config: Config) -> Path:
+    """``plugin_settings.data_dir`` or ``$HOOKWIRE_DATA_DIR`` (relative to the config), else
+    ``.hookwire`` beside the config."""
     base = Path(config.file).parent
     chosen: Any = config.settings.data_dir or os.environ.get("HOOKWIRE_DATA_DIR")
     return base / Path(chosen).expanduser() if chosen else base / ".hookwire"

@@ -69,8 +69,16 @@ class Supervisor:
         self._stopping = False
         self._tasks: set[asyncio.Task[None]] = set()
 
+    def mark_failed(self, plugin: str, error: str) -> None:
+        """Fail a pool before it starts (its venv could not be made, say)."""
+        pool = self.pools[plugin]
+        pool.failed, pool.last_error = True, error
+        log.error("pool.failed", plugin=plugin, last_error=error)
+
     async def start(self) -> None:
         for pool in self.pools.values():
+            if pool.failed:
+                continue
             for slot in range(pool.spec.workers):
                 self._spawn_later(pool, slot, 0.0)
 
@@ -164,6 +172,7 @@ class Supervisor:
                 "failed": pool.failed,
                 "last_error": pool.last_error,
                 "pids": sorted(p.pid for p in pool.processes.values() if p.returncode is None),
+                "python": pool.spec.python,
             }
             for name, pool in self.pools.items()
         ]
