@@ -30,3 +30,14 @@ def _reset_structlog() -> Iterator[None]:
     yield
     structlog.reset_defaults()
     structlog.contextvars.clear_contextvars()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _shared_venv_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Plugin venvs (real, made with uv) are shared by the session's tests unless a test
+    sets its own folder: an unchanged plugin reuses its venv, as in production."""
+    root = tmp_path_factory.mktemp("venvs")
+    patch = pytest.MonkeyPatch()
+    patch.setenv("HOOKWIRE_VENV_DIR", str(root))
+    yield root
+    patch.undo()
