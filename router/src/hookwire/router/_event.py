@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import msgspec
@@ -43,38 +43,56 @@ def payload_mapping(event: GatewayRequest) -> Any:
         return {}
 
 
-def event_names(event: GatewayRequest) -> dict[str, Any]:
-    """The names a ``when`` expression reads for ``event`` (ROUTING.md section 7)."""
-    payload = payload_mapping(event)
+def _entity(event: GatewayRequest) -> dict[str, Any] | None:
+    e = event.entity
+    if e is None:
+        return None
+    return {
+        "name": e.name,
+        "type": e.type,
+        "id": e.id,
+        "tags": list(e.tags),
+        "metadata": e.metadata,
+    }
+
+
+def _args(payload: Any) -> Any:
     args = payload.get("args") if isinstance(payload, Mapping) else None
-    entity = event.entity
+    return args if isinstance(args, Mapping) else {}
+
+
+#: How to read each name from an event (entity names are None/empty for HTTP-level events).
+_READERS: dict[str, Callable[[GatewayRequest], Any]] = {
+    "hook": lambda ev: ev.hook,
+    "server_name": lambda ev: ev.server_name,
+    "server_id": lambda ev: ev.server_id,
+    "gateway_id": lambda ev: ev.gateway_id,
+    "user": lambda ev: ev.user,
+    "tenant_id": lambda ev: ev.tenant_id,
+    "agent": lambda ev: ev.agent,
+    "name": lambda ev: ev.entity.name if ev.entity else None,
+    "entity_type": lambda ev: ev.entity.type if ev.entity else None,
+    "entity_id": lambda ev: ev.entity.id if ev.entity else None,
+    "tags": lambda ev: list(ev.entity.tags) if ev.entity else [],
+    "metadata": lambda ev: ev.entity.metadata if ev.entity else {},
+    "entity": _entity,
+}
+ALL_NAMES = frozenset({*_READERS, "payload", "args"})
+
+
+def event_names(event: GatewayRequest, needed: frozenset[str] = ALL_NAMES) -> dict[str, Any]:
+    """The names a ``when`` expression reads for ``event`` (ROUTING.md section 7).
+
+    Only ``needed`` are built: the payload is decoded only when ``payload`` or
+    ``args`` is read.
+    """
     names = base_names()
-    names.update(
-        hook=event.hook,
-        server_name=event.server_name,
-        server_id=event.server_id,
-        gateway_id=event.gateway_id,
-        user=event.user,
-        tenant_id=event.tenant_id,
-        agent=event.agent,
-        payload=payload,
-        args=args if isinstance(args, Mapping) else {},
-    )
-    if entity is None:
-        names.update(name=None, entity_type=None, entity_id=None, tags=[], metadata={}, entity=None)
-    else:
-        names.update(
-            name=entity.name,
-            entity_type=entity.type,
-            entity_id=entity.id,
-            tags=list(entity.tags),
-            metadata=entity.metadata,
-            entity={
-                "name": entity.name,
-                "type": entity.type,
-                "id": entity.id,
-                "tags": list(entity.tags),
-                "metadata": entity.metadata,
-            },
-        )
+    for name in needed:
+        reader = _READERS.get(name)
+        if reader is not None:
+            names[name] = reader(event)
+    if "payload" in needed or "args" in needed:
+        payload = payload_mapping(event)
+        names["payload"] = payload
+        names["args"] = _args(payload)
     return names

@@ -39,6 +39,7 @@ class _Entry:
 
     levels: tuple[tuple[CompiledRule, ...], ...]
     fixed: Resolution | None
+    needed: frozenset[str] = frozenset()
     memo: dict[tuple[int, ...], Resolution] = field(default_factory=dict)
 
 
@@ -120,7 +121,8 @@ class RuleIndex:
             fixed = ()
         elif all(r.when is None for r in levels[0]):
             fixed = order_plugins(levels[0], key[0])
-        entry = _Entry(levels, fixed)
+        needed = frozenset().union(*(r.when.names for lv in levels for r in lv if r.when))
+        entry = _Entry(levels, fixed, needed)
         cache[key] = entry
         if len(cache) > self.cache_size:
             cache.popitem(last=False)
@@ -139,7 +141,7 @@ class RuleIndex:
                     kept.append(rule)
                     continue
                 if names is None:
-                    names = event_names(event)
+                    names = event_names(event, entry.needed)
                 if self._when_true(rule, names):
                     kept.append(rule)
             if kept:

@@ -122,6 +122,11 @@ class _Evaluator(simpleeval.EvalWithCompoundTypes):  # type: ignore[misc]
         # and walking a large payload on every node would cost more than the rule.
         return None
 
+    def _eval(self, node: ast.AST) -> Any:
+        # The tree was checked at load (only allowed node types), so dispatch directly:
+        # no per-node lookup guard and no per-node result check.
+        return self.nodes[type(node)](node)
+
     def _eval_attribute(self, node: ast.Attribute) -> Any:
         value = self._eval(node.value)
         if value is None:
@@ -140,13 +145,17 @@ class _Evaluator(simpleeval.EvalWithCompoundTypes):  # type: ignore[misc]
         return container[key]
 
 
-def _check(tree: ast.Expression, source: str) -> None:
+def _check(tree: ast.Expression, source: str) -> frozenset[str]:
+    """Refuse what is not allowed; return the event names the expression reads."""
+    used: set[str] = set()
     for node in ast.walk(tree):
         col = getattr(node, "col_offset", None)
         column = col + 1 if col is not None else None
         if not isinstance(node, _ALLOWED_NODES):
             raise WhenError(source, f"{type(node).__name__} is not allowed", column)
         if isinstance(node, ast.Name):
+            if node.id in EVENT_NAMES:
+                used.add(node.id)
             if node.id.startswith("_"):
                 raise WhenError(source, f"name {node.id!r} starts with '_'", column)
             if (
@@ -160,6 +169,7 @@ def _check(tree: ast.Expression, source: str) -> None:
             raise WhenError(source, f"attribute {node.attr!r} starts with '_'", column)
         elif isinstance(node, ast.Call):
             _check_call(node, source, column)
+    return frozenset(used)
 
 
 def _check_call(node: ast.Call, source: str, column: int | None) -> None:
@@ -187,7 +197,7 @@ def _check_call(node: ast.Call, source: str, column: int | None) -> None:
 class When:
     """A parsed, checked ``when`` expression. ``evaluate`` raises on a runtime error."""
 
-    __slots__ = ("_evaluator", "_tree", "source")
+    __slots__ = ("_evaluator", "_tree", "names", "source")
 
     def __init__(self, source: str) -> None:
         self.source = source
@@ -196,7 +206,8 @@ class When:
         except SyntaxError as exc:
             column = exc.offset or len(source.strip()) + 1  # 0: the error is at the end
             raise WhenError(source, f"syntax error: {exc.msg}", column) from None
-        _check(tree, source)
+        #: the event names this expression reads (only these are built per event)
+        self.names = _check(tree, source)
         self._tree = tree.body
         self._evaluator = _Evaluator()
 
