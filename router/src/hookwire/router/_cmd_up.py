@@ -179,9 +179,7 @@ def cmd_status(ns: argparse.Namespace) -> int:
 
 async def _status(ns: argparse.Namespace) -> int:
     try:
-        nc = await connect(
-            ns.nats, "hookwire-status", max_reconnect_attempts=0, allow_reconnect=False
-        )
+        nc = await connect(ns.nats, "hookwire-status", attempts=2, reconnect_time_wait=0.1)
     except Exception as exc:
         print(f"hookwire status: cannot connect to NATS at {ns.nats}: {exc!r}", file=sys.stderr)
         return 1

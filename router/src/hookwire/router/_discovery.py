@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from nats.aio.client import Client
@@ -32,15 +33,39 @@ async def collect(
     return answers
 
 
-async def wait_for_instances(
-    nc: Client, name: str, count: int, timeout: float, interval: float = 0.1
-) -> int:
-    """Poll PING until ``count`` instances of service ``name`` answer; the number seen."""
+async def wait_for_services(
+    nc: Client, wanted: Mapping[str, int], timeout: float, interval: float = 0.05
+) -> dict[str, int]:
+    """PING every service until each name in ``wanted`` has that many instances answering.
+
+    Returns as soon as all are there (or at ``timeout``), with the instances seen per name.
+    """
     loop = asyncio.get_running_loop()
     end = loop.time() + timeout
-    seen = 0
-    while loop.time() < end:
-        seen = len(await collect(nc, ServiceVerb.PING, name, wait=interval))
-        if seen >= count:
-            break
-    return seen
+    seen: dict[str, set[str]] = {name: set() for name in wanted}
+    complete = asyncio.Event()
+
+    async def on_answer(msg: Any) -> None:
+        with contextlib.suppress(ValueError, KeyError, TypeError):
+            answer = json.loads(msg.data)
+            if answer["name"] in seen:
+                seen[answer["name"]].add(answer["id"])
+        if all(len(seen[n]) >= c for n, c in wanted.items()):
+            complete.set()
+
+    inbox = nc.new_inbox()
+    sub = await nc.subscribe(inbox, cb=on_answer)
+    try:
+        while not complete.is_set() and loop.time() < end:
+            await nc.publish(control_subject(ServiceVerb.PING), b"", reply=inbox)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(complete.wait(), min(interval, max(0.0, end - loop.time())))
+            interval = min(interval * 2, 0.5)
+    finally:
+        await sub.unsubscribe()
+    return {name: len(ids) for name, ids in seen.items()}
+
+
+async def wait_for_instances(nc: Client, name: str, count: int, timeout: float) -> int:
+    """PING until ``count`` instances of service ``name`` answer; the number seen."""
+    return (await wait_for_services(nc, {name: count}, timeout))[name]

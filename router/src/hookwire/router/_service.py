@@ -102,7 +102,9 @@ class Router:
             return error_reply(problem[0], problem[1], event.request_id)
         config, index, pipeline = self.config, self.index, self.pipeline
         plugins = index.resolve(event)
-        budget = event.timeout or config.settings.event_timeout
+        # The config's event_timeout caps the budget; an event may ask for less.
+        budgets = [b for b in (event.timeout, config.settings.event_timeout) if b]
+        budget = min(budgets) if budgets else None
         deadline = asyncio.get_running_loop().time() + budget if budget else None
         run = EventRun(event, deadline)
         reply = await pipeline.run(run, plugins)

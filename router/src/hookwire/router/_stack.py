@@ -18,9 +18,10 @@ from nats.aio.msg import Msg
 
 from hookwire.schemas import subjects
 from hookwire.service import Service, connect
+from hookwire.workers._venv import VenvManager
 
 from ._config import Config
-from ._discovery import wait_for_instances
+from ._discovery import wait_for_services
 from ._embedded import EmbeddedNats
 from ._service import Router
 from ._supervisor import PoolSpec, Supervisor
@@ -70,6 +71,8 @@ class Stack:
         self.nc: Client | None = None
         self.router: Router | None = None
         self.supervisor: Supervisor | None = None
+        #: made at start; its ``record`` says which venvs were created or reused
+        self.venv_manager: VenvManager | None = None
         self._status_service: Service | None = None
 
     @property
@@ -87,8 +90,11 @@ class Stack:
         if self.with_router:
             self.router = Router(self.nc, self.config)
             await self.router.start()
+        self.venv_manager = VenvManager(self.venv_dir)
         specs, failed = await prepare_venvs(
-            pool_specs(self.config, self.data_dir, self.worker_env), self.venv_dir
+            pool_specs(self.config, self.data_dir, self.worker_env),
+            self.venv_dir,
+            self.venv_manager,
         )
         self.supervisor = Supervisor(specs, self.url)
         for plugin, error in failed.items():
@@ -118,16 +124,15 @@ class Stack:
 
     async def _wait_ready(self) -> None:
         assert self.nc is not None and self.supervisor is not None
-        for pool in self.supervisor.pools.values():
-            if pool.failed:
-                continue  # reported by status and describe(); the other pools run
-            name = subjects.worker_service(pool.spec.plugin)
-            seen = await wait_for_instances(self.nc, name, pool.spec.workers, self.ready_timeout)
-            if seen < pool.spec.workers:
+        pools = [p for p in self.supervisor.pools.values() if not p.failed]
+        wanted = {subjects.worker_service(p.spec.plugin): p.spec.workers for p in pools}
+        seen = await wait_for_services(self.nc, wanted, self.ready_timeout)
+        for pool in pools:  # a failed pool is reported by status and describe(); others run
+            ready = seen[subjects.worker_service(pool.spec.plugin)]
+            if ready < pool.spec.workers:
                 raise StackError(
-                    f"pool {pool.spec.plugin!r}: {seen} of {pool.spec.workers} "
-                    f"workers ready after {self.ready_timeout:.0f}s "
-                    f"(last error: {pool.last_error or 'none'})"
+                    f"pool {pool.spec.plugin!r}: {ready} of {pool.spec.workers} workers ready "
+                    f"after {self.ready_timeout:.0f}s (last error: {pool.last_error or 'none'})"
                 )
 
     async def stop(self) -> None:

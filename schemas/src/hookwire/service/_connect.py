@@ -13,32 +13,39 @@ from nats.aio.client import Client
 log = structlog.get_logger("hookwire.nats")
 
 
-async def connect(url: str, name: str, **options: Any) -> Client:
-    """A NATS connection that reconnects forever and logs each disconnect and reconnect."""
+async def connect(url: str, name: str, *, attempts: int = 60, **options: Any) -> Client:
+    """A NATS connection that, once up, reconnects forever and logs each disconnect.
+
+    The first connect tries ``attempts`` times (``reconnect_time_wait`` apart, 0.5 s
+    by default: about 30 s, so a service may start before NATS) and then raises.
+    nats-py itself would retry the first connect forever.
+    """
+    holder: list[Client] = []
 
     async def on_disconnect() -> None:
         log.warning("nats.disconnected", client=name)
 
     async def on_reconnect() -> None:
-        log.info(
-            "nats.reconnected",
-            client=name,
-            url=str(nc.connected_url.geturl() if nc.connected_url else url),
-        )
+        url_now = holder[0].connected_url if holder else None
+        log.info("nats.reconnected", client=name, url=url_now.geturl() if url_now else url)
 
     async def on_error(exc: Exception) -> None:
         log.warning("nats.error", client=name, error=repr(exc))
 
     settings: dict[str, Any] = {
         "name": name,
-        "max_reconnect_attempts": -1,
-        "reconnect_time_wait": 0.25,
+        "reconnect_time_wait": 0.5,
         "disconnected_cb": on_disconnect,
         "reconnected_cb": on_reconnect,
         "error_cb": on_error,
     }
     settings.update(options)
+    later = settings.pop("max_reconnect_attempts", -1)
+    # a positive count bounds nats-py's first-connect loop (0 or -1 never stop)
+    settings["max_reconnect_attempts"] = max(1, attempts)
     nc = await nats.connect(url, **settings)
+    nc.options["max_reconnect_attempts"] = later
+    holder.append(nc)
     return nc
 
 
