@@ -61,7 +61,7 @@ async def call_plugin(
     """Request-reply to the instance's worker pool; never raises for a plugin's failure."""
     request = WorkerRequest(
         instance=instance.id,
-        plugin=instance.plugin,
+        plugin=instance.worker,
         hook=hook,
         payload=payload,
         config=msgspec.Raw(instance.config_json),
@@ -71,9 +71,9 @@ async def call_plugin(
     )
     start = time.perf_counter()
     try:
-        msg = await nc.request(plugin_subject(instance.plugin, hook), _encode(request), timeout)
+        msg = await nc.request(plugin_subject(instance.worker, hook), _encode(request), timeout)
     except nats.errors.NoRespondersError:
-        return _failed("unavailable", f"no worker is serving plugin {instance.plugin!r}", start)
+        return _failed("unavailable", f"no worker is serving plugin {instance.worker!r}", start)
     except nats.errors.TimeoutError:
         return _failed("timeout", f"no reply within {timeout:.3g}s", start)
     except nats.errors.MaxPayloadError:

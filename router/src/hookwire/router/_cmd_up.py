@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import signal
 import sys
@@ -174,6 +175,7 @@ async def _send(ns: argparse.Namespace, payload: Any) -> int:
 
 
 def cmd_status(ns: argparse.Namespace) -> int:
+    configure_logging()  # logs go to stderr: stdout is the report (--json parses)
     return asyncio.run(_status(ns))
 
 
@@ -203,7 +205,9 @@ async def _gather_status(nc: Any, wait: float) -> list[list[dict[str, Any]]]:
     answers: list[list[dict[str, Any]]] = []
 
     async def got(msg: Any) -> None:
-        answers.append(json.loads(msg.data))
+        if msg.data:  # an empty message is NATS saying no supervisor is listening
+            with contextlib.suppress(ValueError):
+                answers.append(json.loads(msg.data))
 
     sub = await nc.subscribe(inbox, cb=got)
     await nc.publish(subjects.SUPERVISOR_STATUS, b"", reply=inbox)

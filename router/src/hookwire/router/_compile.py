@@ -185,6 +185,7 @@ def _attachment(
         on_error=on_error,
         timeout=att.timeout or plugin.timeout,
         config_json=msgspec.json.encode(config),
+        kind=plugin.manifest.name if plugin.manifest else plugin.name,
     )
     priority = position if att.priority is None else att.priority
     return CompiledAttachment(instance, priority, position, frozenset(runs_on))

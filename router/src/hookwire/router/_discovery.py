@@ -20,8 +20,9 @@ async def collect(
     answers: list[dict[str, Any]] = []
 
     async def on_answer(msg: Any) -> None:
-        with contextlib.suppress(ValueError):
-            answers.append(json.loads(msg.data))
+        if msg.data:  # empty: NATS's no-responders status
+            with contextlib.suppress(ValueError):
+                answers.append(json.loads(msg.data))
 
     sub = await nc.subscribe(inbox, cb=on_answer)
     try:

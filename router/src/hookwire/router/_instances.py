@@ -30,6 +30,12 @@ class PluginInstance:
     on_error: OnError
     timeout: float
     config_json: bytes = b"{}"
+    #: the plugin as its workers know it (the manifest's name): what the subject names
+    kind: str = ""
+
+    @property
+    def worker(self) -> str:
+        return self.kind or self.plugin
 
 
 @dataclass(frozen=True, slots=True)

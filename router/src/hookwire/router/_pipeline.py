@@ -281,7 +281,7 @@ class Pipeline:
                 continue
             request = WorkerRequest(
                 instance=inst.id,
-                plugin=inst.plugin,
+                plugin=inst.worker,
                 hook=run.event.hook,
                 payload=run.payload,
                 config=msgspec.Raw(inst.config_json),
@@ -289,6 +289,6 @@ class Pipeline:
                 state=run.event.state.get(inst.id) or {},
             )
             try:
-                await self.nc.publish(plugin_subject(inst.plugin, run.event.hook), _encode(request))
+                await self.nc.publish(plugin_subject(inst.worker, run.event.hook), _encode(request))
             except Exception as exc:
                 log.warning("plugin.fire_and_forget.failed", plugin=inst.plugin, error=repr(exc))

@@ -39,11 +39,13 @@ def pool_specs(
 ) -> list[PoolSpec]:
     """One pool per enabled plugin that has a folder (a manifest) to run."""
     env = {"HOOKWIRE_DATA_DIR": str(data_dir), **(extra_env or {})}
-    return [
-        PoolSpec(plugin=p.name, plugin_dir=p.path, workers=p.entry.workers, env=env)
-        for p in config.plugins.values()
-        if p.enabled and p.path is not None
-    ]
+    pools: dict[str, PoolSpec] = {}  # by plugin package: config entries of one kind share it
+    for p in config.plugins.values():
+        if p.enabled and p.path is not None and p.manifest is not None:
+            name = p.manifest.name
+            workers = max(p.entry.workers, pools[name].workers if name in pools else 0)
+            pools[name] = PoolSpec(plugin=name, plugin_dir=p.path, workers=workers, env=env)
+    return list(pools.values())
 
 
 class Stack:

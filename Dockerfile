@@ -1,0 +1,49 @@
+# One image for the whole hookwire project: the `hookwire` command with every workspace
+# package (schemas, router, workers), the example plugins and the compose config.
+# Each container runs one command of it, e.g. `router --config ...` or `worker --plugin ...`
+# (see docker-compose.yml). Build: `docker compose build` or `docker build -t hookwire:local .`
+FROM python:3.11-slim
+
+ARG UV_VERSION=0.13.9
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PIP_NO_CACHE_DIR=1 \
+    UV_COMPILE_BYTECODE=1 \
+    UV_LINK_MODE=copy \
+    UV_NO_CACHE=1 \
+    UV_PYTHON_DOWNLOADS=never
+RUN pip install "uv==${UV_VERSION}"
+
+WORKDIR /app
+
+# Third-party dependencies first, in their own layer: rebuilt only when uv.lock or a
+# pyproject.toml changes. --locked fails the build if uv.lock is out of date.
+COPY pyproject.toml uv.lock ./
+COPY schemas/pyproject.toml schemas/
+COPY router/pyproject.toml router/
+COPY workers/pyproject.toml workers/
+RUN uv sync --all-packages --locked --no-dev --no-install-workspace
+
+# Then the workspace packages, the plugins (a worker imports a plugin from its folder, so
+# copying the folder is enough; these plugins need nothing beyond hookwire-workers) and
+# the compose config.
+COPY schemas/ schemas/
+COPY router/ router/
+COPY workers/ workers/
+COPY plugins/ plugins/
+COPY deploy/ deploy/
+RUN uv sync --all-packages --locked --no-dev
+
+# Run as an unprivileged user; /data (HOOKWIRE_DATA_DIR) is the only place it writes:
+# audit files, and `hookwire up`'s embedded NATS store.
+RUN useradd --system --user-group --uid 10001 --home-dir /app --no-create-home hookwire \
+    && mkdir -p /data \
+    && chown hookwire:hookwire /data
+ENV PATH="/app/.venv/bin:${PATH}" \
+    HOOKWIRE_DATA_DIR=/data
+VOLUME ["/data"]
+USER 10001:10001
+
+ENTRYPOINT ["/app/.venv/bin/hookwire"]
+CMD ["--help"]
