@@ -25,6 +25,8 @@ import structlog
 
 from hookwire.schemas import HookwireError
 
+from ._supervisor import die_with_parent
+
 __all__ = ["EmbeddedNats", "EmbeddedNatsError", "find_nats_server"]
 
 HOST = "127.0.0.1"
@@ -132,6 +134,7 @@ class EmbeddedNats:
                 stdin=asyncio.subprocess.DEVNULL,
                 stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.STDOUT,
+                preexec_fn=die_with_parent,
             )
             self._proc = proc
             self._reader = asyncio.get_running_loop().create_task(self._read_output(proc))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import ctypes
 import os
 import signal
 import sys
@@ -103,6 +104,7 @@ class Supervisor:
             env=env,
             stdin=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.PIPE,
+            preexec_fn=die_with_parent,
         )
         pool.processes[slot] = proc
         log.info("worker.spawned", plugin=spec.plugin, slot=slot, pid=proc.pid)
@@ -187,3 +189,10 @@ async def _relay(proc: asyncio.subprocess.Process, keep: int = 20) -> list[str]:
         tail.append(line)
         print(line, file=sys.stderr, flush=True)
     return list(tail)
+
+
+def die_with_parent() -> None:
+    """In a child process: get SIGTERM (and stop cleanly) if its parent dies, even by SIGKILL."""
+    if sys.platform == "linux":
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
