@@ -1,4 +1,4 @@
-"""A config entry may rename a plugin with ``kind``: its events still reach that plugin's workers."""
+"""A config entry may rename a plugin with `kind`: its events reach that plugin's workers."""
 
 from __future__ import annotations
 
@@ -24,9 +24,7 @@ routes:
 
 
 @pytest.mark.integration
-async def test_renamed_plugin_is_served_by_its_kinds_workers(
-    nats_server, tmp_path: Path
-) -> None:
+async def test_renamed_plugin_is_served_by_its_kinds_workers(nats_server, tmp_path: Path) -> None:
     config = config_from_text(CONFIG.format(plugins=PLUGINS), file="kind.yaml", base_dir=tmp_path)
     async with Stack(config, nats_url=nats_server.url, data_dir=tmp_path, router=True) as stack:
         assert [p["plugin"] for p in stack.supervisor.status()] == ["echo_upper"]
