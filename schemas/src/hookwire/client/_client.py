@@ -153,7 +153,8 @@ class Client(HookMethods):
         subject = subjects.hook_subject(hook)
         check_size(hook, len(data), self.nc.max_payload)
         try:
-            msg = await self.nc.request(subject, data, timeout=budget)
+            # the router decides within the budget; wait a little longer for its answer
+            msg = await self.nc.request(subject, data, timeout=budget + reply_grace(budget))
         except nats.errors.NoRespondersError:
             raise HookwireUnavailable(
                 f"no hookwire router serves {subject} (NATS reports no responders); "
@@ -189,6 +190,11 @@ class Client(HookMethods):
         tb: TracebackType | None,
     ) -> None:
         await self.close()
+
+
+def reply_grace(budget: float) -> float:
+    """How much longer than the event's budget to wait for the decision to arrive."""
+    return min(1.0, 0.05 + budget * 0.1)
 
 
 async def connect(
