@@ -8,10 +8,10 @@ from typing import Literal
 
 import msgspec
 import nats.errors
-from nats.aio.client import Client
 
 from hookwire.schemas import HOOK_PAYLOADS, RequestContext, WorkerReply, WorkerRequest, raw_present
 from hookwire.schemas.subjects import plugin_subject
+from hookwire.service import Requests
 
 from ._instances import PluginInstance
 
@@ -50,7 +50,7 @@ def check_payload(hook: str, payload: msgspec.Raw) -> str | None:
 
 
 async def call_plugin(
-    nc: Client,
+    requests: Requests,
     instance: PluginInstance,
     hook: str,
     payload: msgspec.Raw,
@@ -71,14 +71,18 @@ async def call_plugin(
     )
     start = time.perf_counter()
     try:
-        msg = await nc.request(plugin_subject(instance.worker, hook), _encode(request), timeout)
+        msg = await requests.request(
+            plugin_subject(instance.worker, hook), _encode(request), timeout
+        )
     except nats.errors.NoRespondersError:
         return _failed("unavailable", f"no worker is serving plugin {instance.worker!r}", start)
     except nats.errors.TimeoutError:
         return _failed("timeout", f"no reply within {timeout:.3g}s", start)
     except nats.errors.MaxPayloadError:
         return _failed(
-            "error", f"request exceeds the server's max_payload ({nc.max_payload} bytes)", start
+            "error",
+            f"request exceeds the server's max_payload ({requests.nc.max_payload} bytes)",
+            start,
         )
     except nats.errors.Error as exc:
         return _failed("error", f"NATS error: {exc!r}", start)

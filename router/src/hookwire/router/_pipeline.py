@@ -27,6 +27,7 @@ from hookwire.schemas import (
     raw_present,
 )
 from hookwire.schemas.subjects import plugin_subject
+from hookwire.service import Requests
 
 from ._calls import CallResult, call_plugin
 from ._instances import PluginInstance, ResolvedPlugin
@@ -141,8 +142,11 @@ def _violation(inst: PluginInstance, result: CallResult) -> Violation:
 class Pipeline:
     """Calls plugins for events; owns the set of instances disabled by ``on_error: disable``."""
 
-    def __init__(self, nc: Client, fail_on_plugin_error: bool) -> None:
+    def __init__(
+        self, nc: Client, fail_on_plugin_error: bool, requests: Requests | None = None
+    ) -> None:
         self.nc = nc
+        self.requests = requests or Requests(nc)
         self.fail_on_plugin_error = fail_on_plugin_error
         self.disabled: set[str] = set()
 
@@ -172,7 +176,7 @@ class Pipeline:
             timeout = min(timeout, left)
         state = run.event.state.get(inst.id) or {}
         return await call_plugin(
-            self.nc, inst, run.event.hook, run.payload, run.context, state, timeout
+            self.requests, inst, run.event.hook, run.payload, run.context, state, timeout
         )
 
     def _skip_disabled(self, run: EventRun, inst: PluginInstance) -> bool:

@@ -29,6 +29,7 @@ from ._errors import (
     check_size,
 )
 from ._hooks import HookMethods, InvokeOptions
+from ._requests import Requests
 from ._result import HookResult
 from ._state import DEFAULT_MAX_ENTRIES, DEFAULT_TTL, StateStore, post_hook_of
 
@@ -65,7 +66,7 @@ class Client(HookMethods):
     post event of the same ``request_id``.
     """
 
-    __slots__ = ("_owns_connection", "_states", "nc", "timeout")
+    __slots__ = ("_owns_connection", "_requests", "_states", "nc", "timeout")
 
     def __init__(
         self,
@@ -80,6 +81,7 @@ class Client(HookMethods):
         self.timeout = timeout
         self._states = states if states is not None else StateStore()
         self._owns_connection = owns_connection
+        self._requests = Requests(nc)  # one reply inbox for all of this client's events
 
     @property
     def states(self) -> StateStore:
@@ -154,7 +156,7 @@ class Client(HookMethods):
         check_size(hook, len(data), self.nc.max_payload)
         try:
             # the router decides within the budget; wait a little longer for its answer
-            msg = await self.nc.request(subject, data, timeout=budget + reply_grace(budget))
+            msg = await self._requests.request(subject, data, budget + reply_grace(budget))
         except nats.errors.NoRespondersError:
             raise HookwireUnavailable(
                 f"no hookwire router serves {subject} (NATS reports no responders); "
@@ -177,6 +179,7 @@ class Client(HookMethods):
     async def close(self) -> None:
         """Forget waiting states; close the NATS connection if this client opened it."""
         self._states.clear()
+        await self._requests.close()
         if self._owns_connection and not self.nc.is_closed:
             await self.nc.close()
 

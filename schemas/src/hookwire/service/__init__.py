@@ -3,6 +3,8 @@
 Needs the ``client`` extra of hookwire-schemas (nats-py).
 """
 
+from hookwire.client._requests import Requests
+
 from ._connect import SignalQueue, connect, subscribed, wait_for_signal
 from ._logging import configure_logging, reset_logging
 from ._micro import Endpoint, ErrorReply, Handler, Service
@@ -11,6 +13,7 @@ __all__ = [
     "Endpoint",
     "ErrorReply",
     "Handler",
+    "Requests",
     "Service",
     "SignalQueue",
     "configure_logging",
