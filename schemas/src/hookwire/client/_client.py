@@ -138,8 +138,8 @@ class Client(HookMethods):
             request_id=reply.request_id or request_id,
             decision=reply.decision,
             payload=(
-                as_result_payload(hook, sent)
-                if _is_empty(reply.payload)
+                as_result_payload(hook, sent)  # unchanged: no need to decode it again
+                if not reply.modified or _is_empty(reply.payload)
                 else decode_payload(hook, reply.payload)
             ),
             modified=reply.modified,
