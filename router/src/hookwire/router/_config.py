@@ -18,6 +18,7 @@ from ._legacy import legacy_routes
 from ._manifest import PluginPackage, discover, pydantic_problems
 from ._model import ConfigFile, PluginSettings
 from ._plugins import PluginDef, build_plugin, plugin_entries
+from ._policy import check_plugins
 from ._rules import CompiledRule
 from ._yaml import YamlDoc, load_yaml, parse_yaml
 
@@ -86,6 +87,8 @@ def config_from_doc(doc: YamlDoc, base_dir: Path) -> Config:
         plugin = build_plugin(doc, path, entry, packages, settings, found)
         if plugin is not None:
             plugins[plugin.name] = plugin
+    policy = check_plugins(doc, plugins.values(), settings)  # versions and maturity
+    found.extend(policy.errors)
     known_hooks = set(BUILTIN_HOOKS)
     for package in packages.values():
         known_hooks.update(package.manifest.hooks)
@@ -93,7 +96,7 @@ def config_from_doc(doc: YamlDoc, base_dir: Path) -> Config:
     routing = settings.enable_plugin_routing
     if routing is None:
         routing = top.routes is not None
-    warnings: list[Problem] = []
+    warnings: list[Problem] = list(policy.warnings)
     if routing:
         for path, entry in entries:
             if entry.conditions:

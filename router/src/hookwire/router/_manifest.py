@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 import jsonschema
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.version import InvalidVersion, Version
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from ._errors import Problem, ProblemList
 from ._yaml import YamlDoc, load_yaml
@@ -30,37 +32,119 @@ class _Model(BaseModel):
 
 
 class Quality(_Model):
-    """Quality figures; ``hookwire plugins qa`` measures them."""
+    """Quality figures as the manifest states them.
 
-    test_coverage: float | None = Field(default=None, ge=0, le=100)
-    security_audit: dt.date | None = None
-    performance_benchmark: str | dict[str, Any] | None = None
+    ``hookwire plugins qa`` measures coverage and the benchmark and records them beside
+    the manifest (``quality.measured.json``); measured figures take precedence.
+    """
+
+    test_coverage: float | None = Field(
+        default=None, ge=0, le=100, description="Test coverage of the plugin's code, percent."
+    )
+    security_audit: dt.date | None = Field(
+        default=None, description="Date of the last full security audit (stable needs one)."
+    )
+    review: dt.date | None = Field(
+        default=None, description="Date of the last code review (beta needs one, or an audit)."
+    )
+    performance_benchmark: str | dict[str, Any] | None = Field(
+        default=None, description="Benchmark figures, as text or a mapping of named numbers."
+    )
 
 
 class Deprecation(_Model):
     """For a deprecated plugin: what replaces it and how to move."""
 
-    replacement: str | None = None
-    migration: str | None = None
+    replacement: str | None = Field(
+        default=None, pattern=NAME_PATTERN, description="Name of the plugin that replaces it."
+    )
+    migration: str | None = Field(
+        default=None, description="How to move to the replacement (required when deprecated)."
+    )
+
+
+def _pep440_version(value: str) -> str:
+    try:
+        Version(value)
+    except InvalidVersion:
+        raise ValueError(
+            f"{value!r} is not a PEP 440 version; write it like 1.2.0 (quoted: '1.2')"
+        ) from None
+    return value
+
+
+def _specifier(value: str | None) -> str | None:
+    if value is not None:
+        try:
+            SpecifierSet(value)
+        except InvalidSpecifier:
+            raise ValueError(
+                f"{value!r} is not a version range; write a PEP 440 specifier such as '>=0.1,<2'"
+            ) from None
+    return value
 
 
 class Manifest(_Model):
-    """What a plugin says about itself."""
+    """What a plugin says about itself (``plugin-manifest.yaml``); docs/manifest.md."""
 
-    name: str = Field(pattern=NAME_PATTERN)
-    version: str
-    description: str
-    entry: str = Field(pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
-    hooks: list[str] = Field(min_length=1)
-    config_schema: dict[str, Any] = {"type": "object"}
-    maturity: Maturity
-    capabilities: list[str] = []
-    requirements: str = "requirements.txt"
-    author: str | None = None
-    license: str | None = None
-    requires_hookwire: str | None = None
-    deprecation: Deprecation | None = None
-    quality: Quality = Quality()
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, title="hookwire plugin manifest (plugin-manifest.yaml)"
+    )
+
+    name: str = Field(
+        pattern=NAME_PATTERN,
+        description="Unique plugin name; part of NATS subjects (hookwire.plugin.<name>.<hook>).",
+    )
+    version: str = Field(description="The plugin's version (PEP 440, e.g. 1.2.0).")
+    description: str = Field(description="One or two sentences: what it does. Searched.")
+    entry: str = Field(
+        pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$",
+        description="The plugin class: 'package.module:ClassName'.",
+    )
+    hooks: list[str] = Field(
+        min_length=1,
+        description="Hooks it implements (built-in or custom, lower_snake_case).",
+        json_schema_extra={"items": {"type": "string", "pattern": HOOK_PATTERN}},
+    )
+    config_schema: dict[str, Any] = Field(
+        default={"type": "object"},
+        description="JSON Schema (2020-12) of its config; its defaults are the base config.",
+    )
+    maturity: Maturity = Field(description="alpha | beta | stable | deprecated (docs/manifest.md).")
+    capabilities: list[str] = Field(
+        default=[], description="What it offers, e.g. content_filtering, data_protection."
+    )
+    requirements: str = Field(
+        default="requirements.txt",
+        description="pip requirements file (relative to the plugin folder) for its venv.",
+    )
+    author: str | None = Field(default=None, description="Who maintains it.")
+    license: str | None = Field(default=None, description="SPDX license identifier.")
+    requires_hookwire: str | None = Field(
+        default=None,
+        description="hookwire versions it works with: a PEP 440 range, e.g. '>=0.1,<1'.",
+    )
+    deprecation: Deprecation | None = Field(
+        default=None,
+        validate_default=True,
+        description="Required when maturity is deprecated: replacement and migration notes.",
+    )
+    quality: Quality = Field(default=Quality(), description="Quality figures as stated.")
+
+    _version = field_validator("version")(_pep440_version)
+    _requires = field_validator("requires_hookwire")(_specifier)
+
+    @field_validator("deprecation")
+    @classmethod
+    def _migration_when_deprecated(
+        cls, value: Deprecation | None, info: ValidationInfo
+    ) -> Deprecation | None:
+        if info.data.get("maturity") == "deprecated" and (value is None or not value.migration):
+            raise ValueError(
+                "a deprecated plugin needs migration notes; "
+                "add `deprecation: {replacement: NEW_PLUGIN, migration: HOW_TO_MOVE}`"
+            )
+        return value
 
 
 @dataclass(frozen=True, slots=True)

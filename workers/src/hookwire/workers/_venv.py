@@ -90,6 +90,8 @@ class VenvManager:
     uv: str = field(default_factory=find_uv)
     env: Mapping[str, str] = field(default_factory=dict)
     record: list[Venv] = field(default_factory=list)
+    #: more requirements every venv of this manager gets (the QA venvs' test tools)
+    extra: tuple[str, ...] = ()
 
     def key(self, plugin_dir: Path) -> str:
         """Hash of everything that decides what the plugin's venv contains."""
@@ -107,6 +109,8 @@ class VenvManager:
                 if a.startswith("/")
             ],
         }
+        if self.extra:
+            parts["extra"] = list(self.extra)
         blob = json.dumps(parts, sort_keys=True).encode()
         return hashlib.sha256(blob).hexdigest()[:16]
 
@@ -156,6 +160,7 @@ class VenvManager:
                 "--python",
                 str(tmp / "bin" / "python"),
                 *hookwire_requirements(),
+                *self.extra,
             ]
             if (plugin_dir / requirements).is_file():
                 args += ["-r", str(plugin_dir / requirements)]
