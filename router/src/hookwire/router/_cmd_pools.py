@@ -15,7 +15,7 @@ from typing import Any
 from hookwire.service import SignalQueue, configure_logging
 from hookwire.workers._venv import VenvManager, scan
 
-from ._cmd_service import DEFAULT_NATS, add_logging_options
+from ._cmd_service import DEFAULT_NATS, add_follow_option, add_logging_options
 from ._config import Config, load_config
 from ._errors import ConfigError
 from ._stack import Stack, StackError, default_data_dir
@@ -34,6 +34,7 @@ def add_parsers(sub: Any, env: Any) -> None:
         "--nats", **env("NATS_URL", "NATS server URL", required=False, fallback=DEFAULT_NATS)
     )
     p.add_argument("--data-dir", **env("DATA_DIR", "data folder", required=False))
+    add_follow_option(p, env)
     add_logging_options(p)
     p.set_defaults(func=cmd_workers)
 
@@ -75,12 +76,13 @@ def cmd_workers(ns: argparse.Namespace) -> int:
     if config is None:
         return 1
     configure_logging(json=ns.log_json)
-    return asyncio.run(_workers(config, ns.nats, Path(ns.data_dir) if ns.data_dir else None))
+    data_dir = Path(ns.data_dir) if ns.data_dir else None
+    return asyncio.run(_workers(config, ns.nats, data_dir, follow=ns.follow))
 
 
-async def _workers(config: Config, url: str, data_dir: Path | None) -> int:
+async def _workers(config: Config, url: str, data_dir: Path | None, *, follow: bool = False) -> int:
     signals = SignalQueue(signal.SIGTERM, signal.SIGINT)
-    stack = Stack(config, nats_url=url, data_dir=data_dir, router=False)
+    stack = Stack(config, nats_url=url, data_dir=data_dir, router=False, follow=follow)
     try:
         await stack.start()
     except (StackError, OSError) as exc:

@@ -14,6 +14,7 @@ from hookwire.service import SignalQueue, configure_logging, connect
 
 from ._config import load_config
 from ._errors import ConfigError
+from ._follow import Follower, start_router
 from ._service import Router
 
 DEFAULT_NATS = "nats://127.0.0.1:4222"
@@ -34,17 +35,31 @@ def add_logging_options(p: argparse.ArgumentParser) -> None:
     )
 
 
+def add_follow_option(p: argparse.ArgumentParser, env: Any) -> None:
+    """``--follow/--no-follow`` (env HOOKWIRE_FOLLOW, default on): docs/live-config.md."""
+    default = env("FOLLOW", "", required=False, fallback="1")["default"]
+    p.add_argument(
+        "--follow",
+        action=argparse.BooleanOptionalAction,
+        default=default.strip().lower() not in ("0", "false", "no", "off"),
+        help="follow the live config (hookwire apply): its current revision, when there "
+        "is one, replaces --config, which is the seed [env HOOKWIRE_FOLLOW; default on]",
+    )
+
+
 def add_parsers(sub: Any, env: Any) -> None:
     p = sub.add_parser(
         "router",
         help="run a router service (any number may share the load)",
         description="Serve hookwire.hook.<hook> for every hook in the routers' queue "
-        "group. SIGHUP reloads the config; SIGTERM drains and exits.",
+        "group. Follows the live config (hookwire apply) unless --no-follow. SIGHUP "
+        "reloads the config (the live revision, else the file); SIGTERM drains and exits.",
     )
     p.add_argument("--config", **env("CONFIG", "config file (YAML)"))
     p.add_argument(
         "--nats", **env("NATS_URL", "NATS server URL", required=False, fallback=DEFAULT_NATS)
     )
+    add_follow_option(p, env)
     add_logging_options(p)
     p.set_defaults(func=cmd_router)
 
@@ -80,20 +95,21 @@ def cmd_router(ns: argparse.Namespace) -> int:
     configure_logging(json=ns.log_json)
     for warning in config.warnings:
         log.warning("config.warning", problem=str(warning))
-    return asyncio.run(_serve_router(ns.nats, ns.config, config))
+    return asyncio.run(_serve_router(ns.nats, ns.config, config, follow=ns.follow))
 
 
-async def _serve_router(url: str, path: str, config: Any) -> int:
+async def _serve_router(url: str, path: str, config: Any, *, follow: bool = False) -> int:
     try:
         nc = await connect(url, "hookwire-router")
     except Exception as exc:
         print(f"hookwire router: cannot connect to NATS at {url}: {exc!r}", file=sys.stderr)
         return 1
-    router = Router(nc, config)
     signals = SignalQueue(signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
-    await router.start()
-    log.info("router.ready", nats=url, config=path)
+    router, follower = await start_router(nc, config, follow=follow)
+    log.info("router.ready", nats=url, config=router.config.file, revision=router.revision)
     while (await signals.next()) == signal.SIGHUP:
+        if await _refresh(follower, router):
+            continue
         try:
             router.reload(load_config(path))
         except ConfigError as exc:
@@ -101,6 +117,19 @@ async def _serve_router(url: str, path: str, config: Any) -> int:
                 "router.config.reload_failed", file=path, problems=[str(p) for p in exc.problems]
             )
     signals.close()
+    if follower is not None:
+        await follower.stop()
     await router.drain()
     await nc.close()
     return 0
+
+
+async def _refresh(follower: Follower | None, router: Router) -> bool:
+    """SIGHUP on a router running a live revision: load the current one again."""
+    if follower is None or router.revision is None:
+        return False
+    try:
+        await follower.refresh()
+    except Exception as exc:
+        log.error("router.config.reload_failed", source="live", error=repr(exc))
+    return True

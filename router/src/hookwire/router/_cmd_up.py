@@ -18,10 +18,10 @@ from hookwire import client as hw
 from hookwire.schemas import ENTITY_TYPES, Entity, subjects
 from hookwire.service import SignalQueue, configure_logging, connect
 
-from ._cmd_service import DEFAULT_NATS, add_logging_options
-from ._config import load_config
+from ._cmd_service import DEFAULT_NATS, add_follow_option, add_logging_options
 from ._discovery import collect
 from ._errors import ConfigError
+from ._live import ConfigRecord, read_config_file
 from ._render import render_result
 from ._stack import Stack, StackError
 
@@ -43,6 +43,7 @@ def add_parsers(sub: Any, env: Any) -> None:
         "--data-dir",
         **env("DATA_DIR", "data folder (default: .hookwire beside the config)", required=False),
     )
+    add_follow_option(p, env)
     add_logging_options(p)
     p.set_defaults(func=cmd_up)
 
@@ -94,18 +95,21 @@ def add_parsers(sub: Any, env: Any) -> None:
 
 def cmd_up(ns: argparse.Namespace) -> int:
     try:
-        config = load_config(ns.config)
+        record, config = read_config_file(ns.config, action="up")
     except ConfigError as exc:
         print(str(exc), file=sys.stderr)
         return 1
     configure_logging(json=ns.log_json)
     data_dir = Path(ns.data_dir) if ns.data_dir else None
-    return asyncio.run(_up(config, ns.nats, data_dir))
+    # `up` runs its file: it stores it as the live config (when it differs) and follows
+    return asyncio.run(_up(config, ns.nats, data_dir, record if ns.follow else None))
 
 
-async def _up(config: Any, nats_url: str | None, data_dir: Path | None) -> int:
+async def _up(
+    config: Any, nats_url: str | None, data_dir: Path | None, seed: ConfigRecord | None = None
+) -> int:
     signals = SignalQueue(signal.SIGTERM, signal.SIGINT)
-    stack = Stack(config, nats_url=nats_url, data_dir=data_dir)
+    stack = Stack(config, nats_url=nats_url, data_dir=data_dir, follow=seed is not None, seed=seed)
     try:
         await stack.start()
     except (StackError, OSError) as exc:
@@ -232,6 +236,7 @@ def summarize(stats: list[dict[str, Any]], pools: list[dict[str, Any]]) -> dict[
                     "requests": requests,
                     "config": data.get("config"),
                     "disabled": data.get("disabled_instances", []),
+                    "revision": (data.get("live") or {}).get("revision"),
                 }
             )
         elif s.get("metadata", {}).get("role") == "worker":
@@ -253,8 +258,10 @@ def render_status(report: dict[str, Any]) -> list[str]:
     lines = [f"routers: {len(report['routers'])}"]
     for r in report["routers"]:
         events = ", ".join(f"{k} {v}" for k, v in sorted(r["events"].items())) or "no events yet"
+        live = f"  live revision {r['revision']}" if r.get("revision") is not None else ""
         lines.append(
-            f"  {r['id']}  {events}" + (f"  disabled: {r['disabled']}" if r["disabled"] else "")
+            f"  {r['id']}  {events}{live}"
+            + (f"  disabled: {r['disabled']}" if r["disabled"] else "")
         )
     lines.append(f"worker processes: {sum(w['processes'] for w in report['workers'])}")
     for w in report["workers"]:

@@ -18,13 +18,15 @@ from hookwire.schemas import (
     GatewayRequest,
 )
 from hookwire.schemas.subjects import ROUTER_QUEUE, hook_from_subject, hook_wildcard
-from hookwire.service import Service
+from hookwire.service import Requests, Service
 
 from ._calls import check_payload
 from ._config import Config
 from ._index import RuleIndex
+from ._maturity import log_maturity
 from ._modes import Mode
 from ._pipeline import EventRun, Pipeline
+from ._registry_service import RegistryService
 
 log = structlog.get_logger("hookwire.router")
 _decode_event = msgspec.json.Decoder(GatewayRequest).decode
@@ -51,8 +53,14 @@ class Router:
         self.nc = nc
         self.config = config
         self.index: RuleIndex = config.build_index()
-        self.pipeline = Pipeline(nc, config.settings.fail_on_plugin_error)
+        self.requests = Requests(nc)  # one reply inbox for every plugin call
+        self.pipeline = Pipeline(nc, config.settings.fail_on_plugin_error, self.requests)
         self.counts: Counter[str] = Counter()
+        #: the live config revision running (None: the file's config); see _follow.py
+        self.revision: int | None = None
+        #: whether this router follows the live config (hookwire apply)
+        self.following = False
+        self._before_swap: frozenset[asyncio.Task[None]] = frozenset()
         self.service = Service(
             nc,
             name=ROUTER_SERVICE,
@@ -62,8 +70,10 @@ class Router:
             max_concurrency=config.settings.max_concurrent_events,
             stats_data=self.stats,
         )
+        self.registry = RegistryService(nc, config.packages)  # hookwire.registry.*
 
     async def start(self) -> None:
+        await self.requests.start()
         await self.service.start()
         await self.service.add_endpoint(
             "events",
@@ -72,6 +82,8 @@ class Router:
             self.handle,
             lambda exc: error_reply("internal", f"router failed on this event: {exc!r}"),
         )
+        await self.registry.start()
+        log_maturity(self.config.plugins.values(), self.config.settings)
         log.info(
             "router.started",
             subject=hook_wildcard(),
@@ -80,11 +92,19 @@ class Router:
             plugins=len(self.config.plugins),
         )
 
-    def reload(self, config: Config) -> None:
-        """Swap in ``config`` atomically; instances disabled by errors are enabled again."""
+    def reload(self, config: Config, revision: int | None = None) -> None:
+        """Swap in ``config`` atomically; instances disabled by errors are enabled again.
+
+        ``revision`` is the live config revision it came from (None: a file).
+        """
         index = config.build_index()
         self.config, self.index = config, index
-        self.pipeline = Pipeline(self.nc, config.settings.fail_on_plugin_error)
+        self.registry.update(config.packages)
+        log_maturity(config.plugins.values(), config.settings)
+        self.revision = revision
+        # events in flight now may still call plugins of the old config
+        self._before_swap = self.service.in_flight_tasks()
+        self.pipeline = Pipeline(self.nc, config.settings.fail_on_plugin_error, self.requests)
         log.info("router.config.reloaded", file=config.file, rules=len(config.rules))
 
     async def handle(self, msg: Msg) -> bytes:
@@ -146,9 +166,15 @@ class Router:
             "cache": self.index.cache_info(),
             "when_errors": self.index.stats.when_errors,
             "disabled_instances": sorted(self.pipeline.disabled),
+            "live": {
+                "following": self.following,
+                "revision": self.revision,
+                "older_in_flight": sum(1 for t in self._before_swap if not t.done()),
+            },
         }
 
     async def drain(self, timeout: float = 30.0) -> None:
         """Stop taking events, finish those in flight (their plugin replies still arrive)."""
         await self.service.drain(timeout)
+        await self.registry.drain()
         log.info("router.drained", events=dict(self.counts))

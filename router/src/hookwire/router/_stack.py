@@ -23,6 +23,8 @@ from hookwire.workers._venv import VenvManager
 from ._config import Config
 from ._discovery import wait_for_services
 from ._embedded import EmbeddedNats
+from ._follow import Follower, LiveConfig, PoolsLive, RouterLive
+from ._live import ConfigRecord, ConfigStore, LiveConfigError
 from ._service import Router
 from ._supervisor import PoolSpec, Supervisor
 from ._venvs import prepare_venvs, venv_root
@@ -61,8 +63,20 @@ class Stack:
         worker_env: Mapping[str, str] | None = None,
         venv_dir: Path | None = None,
         router: bool = True,
+        follow: bool = False,
+        seed: ConfigRecord | None = None,
     ) -> None:
+        """``follow``: follow the live config (the current revision, when one loads,
+        replaces ``config`` at start); ``seed``: store this revision first unless it is
+        the current one (``hookwire up`` storing its own config)."""
         self.with_router = router
+        self.follow = follow
+        self.seed = seed
+        #: the live config revision running (None: ``config`` came from a file)
+        self.revision: int | None = None
+        self.follower: Follower | None = None
+        self._pools_live: PoolsLive | None = None
+        self._router_live: RouterLive | None = None
         self.venv_dir = venv_dir or venv_root(config, data_dir or default_data_dir(config))
         self.worker_env = dict(worker_env or {})
         self.config = config
@@ -89,21 +103,58 @@ class Stack:
             await self.embedded.start()
             self.nats_url = self.embedded.url
         self.nc = await connect(self.url, "hookwire-up")
+        if self.follow:
+            await self._open_live(self.nc)
         if self.with_router:
             self.router = Router(self.nc, self.config)
+            self.router.revision = self.revision
+            if self.follower is not None:
+                self._router_live = RouterLive(self.router)
             await self.router.start()
         self.venv_manager = VenvManager(self.venv_dir)
-        specs, failed = await prepare_venvs(
-            pool_specs(self.config, self.data_dir, self.worker_env),
-            self.venv_dir,
-            self.venv_manager,
-        )
+        specs, failed = await self._make_specs(self.config)
         self.supervisor = Supervisor(specs, self.url)
         for plugin, error in failed.items():
             self.supervisor.mark_failed(plugin, error)
         await self.supervisor.start()
         await self._serve_status(self.nc, self.supervisor)
         await self._wait_ready()
+        if self.follower is not None:
+            self._pools_live = PoolsLive(self.supervisor, self.nc, self._make_specs)
+            self.follower.begin(self._apply_live)
+
+    async def _make_specs(self, config: Config) -> tuple[list[PoolSpec], dict[str, str]]:
+        return await prepare_venvs(
+            pool_specs(config, self.data_dir, self.worker_env), self.venv_dir, self.venv_manager
+        )
+
+    async def _open_live(self, nc: Client) -> None:
+        """Store the seed if it is new, then follow; without JetStream, run ``config``."""
+        try:
+            store = await ConfigStore.open(nc)
+            if self.seed is not None:
+                current = await store.current()
+                if current is None or (current.record.sha256, current.record.base_dir) != (
+                    self.seed.sha256,
+                    self.seed.base_dir,
+                ):
+                    revision = await store.put(self.seed)
+                    log.info("up.config.stored", revision=revision, file=self.seed.file)
+            self.follower = await Follower.open(store, "up" if self.with_router else "workers")
+        except LiveConfigError as exc:
+            log.warning("live.config.unavailable", error=str(exc), runs=self.config.file)
+            return
+        initial = self.follower.initial
+        if initial is not None:
+            self.config, self.revision = initial.config, initial.revision
+
+    async def _apply_live(self, live: LiveConfig) -> None:
+        """Pools first (what the revision adds starts), then the router (which waits for it)."""
+        if self._pools_live is not None:
+            await self._pools_live.apply(live)
+        if self._router_live is not None:
+            await self._router_live.apply(live)
+        self.config, self.revision = live.config, live.revision
 
     async def _serve_status(self, nc: Client, supervisor: Supervisor) -> None:
         service = Service(
@@ -139,6 +190,10 @@ class Stack:
 
     async def stop(self) -> None:
         """Drain the router, then the workers; close NATS; stop the embedded server."""
+        if self.follower is not None:
+            await self.follower.stop()
+        if self._pools_live is not None:
+            await self._pools_live.stop()
         if self.router is not None:
             await self.router.drain()
         if self._status_service is not None:
@@ -158,7 +213,10 @@ class Stack:
             lines.append(
                 f"  router   {subjects.hook_wildcard()} in queue {subjects.ROUTER_QUEUE}; "
                 f"{self.config.file}: {len(self.config.rules)} rules"
+                + (f", live revision {self.revision}" if self.revision is not None else "")
             )
+        if self.follower is not None:
+            lines.append("  config   follows the live config (hookwire apply, hookwire rollback)")
         if self.supervisor is not None:
             for row in self.supervisor.status():
                 if row["failed"]:

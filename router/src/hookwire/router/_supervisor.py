@@ -9,8 +9,8 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import structlog
@@ -39,10 +39,21 @@ class Pool:
     crashes: collections.deque[float] = field(default_factory=lambda: collections.deque(maxlen=64))
     last_error: str | None = None
     failed: bool = False
+    #: slot -> the spec its process runs; a slot left out is not restarted when it exits
+    slots: dict[int, PoolSpec] = field(default_factory=dict)
 
     @property
     def alive(self) -> int:
         return sum(1 for p in self.processes.values() if p.returncode is None)
+
+    def current_slots(self) -> list[int]:
+        """The slots running the pool's spec (older specs' slots await ``shrink``)."""
+        return sorted(s for s, spec in self.slots.items() if same_kind(spec, self.spec))
+
+
+def same_kind(a: PoolSpec, b: PoolSpec) -> bool:
+    """Whether processes of ``a`` and ``b`` are interchangeable (``workers`` aside)."""
+    return replace(a, workers=0) == replace(b, workers=0)
 
 
 class Supervisor:
@@ -69,6 +80,8 @@ class Supervisor:
         self.max_crashes, self.window = max_crashes, window
         self._stopping = False
         self._tasks: set[asyncio.Task[None]] = set()
+        #: processes ``shrink`` is stopping (``stop`` waits for them too)
+        self._retiring: set[asyncio.subprocess.Process] = set()
 
     def mark_failed(self, plugin: str, error: str) -> None:
         """Fail a pool before it starts (its venv could not be made, say)."""
@@ -78,10 +91,73 @@ class Supervisor:
 
     async def start(self) -> None:
         for pool in self.pools.values():
-            if pool.failed:
+            if not pool.failed:
+                self._fill(pool)
+
+    def _fill(self, pool: Pool) -> None:
+        """Spawn processes until ``spec.workers`` slots run the pool's spec."""
+        missing = pool.spec.workers - len(pool.current_slots())
+        first = max([*pool.slots, *pool.processes], default=-1) + 1
+        for slot in range(first, first + max(0, missing)):
+            pool.slots[slot] = pool.spec
+            self._spawn_later(pool, slot, 0.0)
+
+    def grow(self, specs: Sequence[PoolSpec], failed: Mapping[str, str] | None = None) -> None:
+        """The first half of a config change: start what ``specs`` adds.
+
+        A new plugin gets a pool; a pool gets processes up to its new ``workers``; a
+        changed spec (folder, venv, environment) gets new processes beside the old ones.
+        Nothing is stopped: ``shrink`` does that once no router calls it any more. A
+        plugin in ``failed`` (its venv could not be made) keeps the processes it runs.
+        """
+        failed = failed or {}
+        for spec in specs:
+            pool = self.pools.get(spec.plugin)
+            if spec.plugin in failed:
+                if pool is None or not pool.current_slots():
+                    self.pools.setdefault(spec.plugin, Pool(spec))
+                    self.mark_failed(spec.plugin, failed[spec.plugin])
+                else:
+                    pool.last_error = failed[spec.plugin]
+                    log.error("pool.update_failed", plugin=spec.plugin, error=pool.last_error)
                 continue
-            for slot in range(pool.spec.workers):
-                self._spawn_later(pool, slot, 0.0)
+            if pool is None:
+                pool = self.pools[spec.plugin] = Pool(spec)
+            elif not same_kind(pool.spec, spec) and pool.failed:
+                pool.failed, pool.last_error = False, None  # a new venv or folder: try again
+                pool.crashes.clear()
+            if pool.spec != spec:
+                log.info("pool.changed", plugin=spec.plugin, workers=spec.workers)
+            pool.spec = spec
+            if not pool.failed:
+                self._fill(pool)
+
+    async def shrink(self, plugins: Collection[str], timeout: float = 30.0) -> None:
+        """The second half: stop the pools of plugins not in ``plugins``, the processes of
+        a pool's older spec, and those beyond its ``workers``. Each drains (SIGTERM)."""
+        doomed: list[asyncio.subprocess.Process] = []
+        for name, pool in list(self.pools.items()):
+            keep = set(pool.current_slots()[: pool.spec.workers]) if name in plugins else set()
+            for slot in [s for s in pool.slots if s not in keep]:
+                del pool.slots[slot]
+                proc = pool.processes.get(slot)
+                if proc is not None and proc.returncode is None:
+                    doomed.append(proc)
+            if name not in plugins:
+                del self.pools[name]
+                log.info("pool.removed", plugin=name)
+        self._retiring.update(doomed)
+        try:
+            await _terminate(doomed, timeout)
+        finally:
+            self._retiring.difference_update(doomed)
+
+    def surplus(self, plugins: Collection[str]) -> bool:
+        """Whether ``shrink(plugins)`` would stop anything."""
+        return any(
+            name not in plugins or len(pool.slots) > len(pool.current_slots()[: pool.spec.workers])
+            for name, pool in self.pools.items()
+        )
 
     def _spawn_later(self, pool: Pool, slot: int, delay: float) -> None:
         task = asyncio.get_running_loop().create_task(self._run_slot(pool, slot, delay))
@@ -91,9 +167,9 @@ class Supervisor:
     async def _run_slot(self, pool: Pool, slot: int, delay: float) -> None:
         if delay:
             await asyncio.sleep(delay)
-        if self._stopping:
+        spec = pool.slots.get(slot)
+        if self._stopping or spec is None:
             return
-        spec = pool.spec
         env = {**os.environ, **spec.env, "HOOKWIRE_NATS_URL": self.nats_url}
         proc = await asyncio.create_subprocess_exec(
             spec.python,
@@ -111,6 +187,11 @@ class Supervisor:
         tail = await _relay(proc)
         code = await proc.wait()
         if self._stopping:
+            return
+        if pool.slots.get(slot) is not spec:  # stopped by shrink: not a crash
+            if pool.processes.get(slot) is proc:
+                del pool.processes[slot]
+            log.info("worker.retired", plugin=spec.plugin, slot=slot, pid=proc.pid, code=code)
             return
         self._crashed(pool, slot, code, tail)
 
@@ -151,16 +232,8 @@ class Supervisor:
             for p in pool.processes.values()
             if p.returncode is None
         ]
-        for proc in procs:
-            proc.send_signal(signal.SIGTERM)
-        waits = [asyncio.create_task(p.wait()) for p in procs]
-        if waits:
-            _, pending = await asyncio.wait(waits, timeout=timeout)
-            for proc in procs:
-                if proc.returncode is None:
-                    proc.kill()
-            if pending:
-                await asyncio.wait(pending, timeout=5)
+        procs += [p for p in self._retiring if p.returncode is None and p not in procs]
+        await _terminate(procs, timeout)
         for task in list(self._tasks):
             task.cancel()
 
@@ -178,6 +251,20 @@ class Supervisor:
             }
             for name, pool in self.pools.items()
         ]
+
+
+async def _terminate(procs: Sequence[asyncio.subprocess.Process], timeout: float) -> None:
+    """SIGTERM ``procs`` (each drains), wait up to ``timeout`` s, SIGKILL stragglers."""
+    for proc in procs:
+        proc.send_signal(signal.SIGTERM)
+    waits = [asyncio.create_task(p.wait()) for p in procs]
+    if waits:
+        _, pending = await asyncio.wait(waits, timeout=timeout)
+        for proc in procs:
+            if proc.returncode is None:
+                proc.kill()
+        if pending:
+            await asyncio.wait(pending, timeout=5)
 
 
 async def _relay(proc: asyncio.subprocess.Process, keep: int = 20) -> list[str]:

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from . import _cmd_config, _cmd_demo, _cmd_pools, _cmd_service, _cmd_up
+from . import _cmd_config, _cmd_demo, _cmd_live, _cmd_plugins, _cmd_pools, _cmd_service, _cmd_up
 
 
 def env_option(
@@ -47,6 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
     _cmd_up.add_parsers(sub, env_option)
     _cmd_demo.add_parsers(sub, env_option)
     _cmd_pools.add_parsers(sub, env_option)
+    _cmd_plugins.add_parsers(sub, env_option)
+    _cmd_live.add_parsers(sub, env_option)
     return parser
 
 

@@ -51,3 +51,20 @@ SUPERVISOR_STATUS = f"{PREFIX}.supervisor.status"
 def worker_service(plugin: str) -> str:
     """NATS micro service name of one plugin's workers."""
     return f"{PREFIX}-plugin-{plugin}"
+
+
+#: JetStream key-value bucket of the live config (``hookwire apply``), with its history.
+CONFIG_BUCKET = "hookwire-config"
+
+#: Key of the live config in ``CONFIG_BUCKET``: each revision is a new value of it.
+CONFIG_KEY = "config"
+
+
+#: Micro service name (and queue group) of the plugin registry every router serves.
+REGISTRY_SERVICE = f"{PREFIX}-registry"
+REGISTRY_PREFIX = f"{PREFIX}.registry"
+#: Registry endpoints (request-reply, JSON): every plugin (with filters), one by name,
+#: and a relevance-ranked search.
+REGISTRY_LIST = f"{REGISTRY_PREFIX}.list"
+REGISTRY_GET = f"{REGISTRY_PREFIX}.get"
+REGISTRY_SEARCH = f"{REGISTRY_PREFIX}.search"

@@ -149,6 +149,10 @@ class Service:
     def in_flight(self) -> int:
         return len(self._in_flight)
 
+    def in_flight_tasks(self) -> frozenset[asyncio.Task[None]]:
+        """The requests being handled right now (a snapshot)."""
+        return frozenset(self._in_flight)
+
     async def drain(self, timeout: float = 30.0) -> None:
         """Stop taking requests, finish those in flight, then stop answering PING.
 

@@ -89,7 +89,8 @@ class Worker:
         async def handle(msg: Msg) -> bytes:
             return await dispatcher.handle(msg.data, subjects.hook_from_subject(msg.subject))
 
-        await service.start()
+        # The endpoint first: a worker that answers PING is one that takes requests
+        # (a router swapping in a config that needs this pool waits for that PING).
         await service.add_endpoint(
             ENDPOINT_NAME,
             subjects.plugin_wildcard(name),
@@ -97,6 +98,7 @@ class Worker:
             handle,
             dispatcher.error_reply,
         )
+        await service.start()
         log.info("worker.started", **_describe(loaded, concurrency))
         return cls(loaded, service, instances)
 
