@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -106,3 +107,26 @@ def test_route_cache_size_setting_sizes_the_index() -> None:
     text = CONFIG.replace("plugins:\n", "plugin_settings: {route_cache_size: 3}\nplugins:\n", 1)
     config = config_from_text(text, file="index.yaml", base_dir=ROUTING_DIR)
     assert config.build_index().cache_size == 3
+
+
+def test_rules_scoped_only_by_server_are_bucketed_by_server(tmp_path: Path) -> None:
+    """One rule per server (ContextForge's gateway -> server nesting, flattened) must not
+    make every event check every rule: each server's rules sit in a bucket of their own."""
+    manifest = tmp_path / "plugins" / "p"
+    manifest.mkdir(parents=True)
+    (manifest / "plugin-manifest.yaml").write_text(
+        "name: p\nversion: '1.0'\ndescription: d\nentry: p.m:P\nmaturity: alpha\n"
+        "hooks: [tool_pre_invoke, http_pre_request]\n"
+    )
+    routes = "".join(
+        f"  - {{entities: [tool], server_name: srv_{i}, plugins: [{{name: p}}]}}\n"
+        f"  - {{hooks: [http_pre_request], server_id: sid_{i}, plugins: [{{name: p}}]}}\n"
+        for i in range(300)
+    )
+    text = f"plugin_dirs: [plugins]\nplugins: {{p: {{}}}}\nroutes:\n{routes}"
+    index = config_from_text(text, file="servers.yaml", base_dir=tmp_path).build_index()
+    assert max(len(rules) for rules in index._buckets.values()) == 1
+    key = ("tool_pre_invoke", "tool", "search", (), "srv_7", None, None)
+    assert [r.index for r in index.candidates(key)] == [14]
+    http = ("http_pre_request", None, None, (), None, "sid_7", None)
+    assert [r.index for r in index.candidates(http)] == [15]

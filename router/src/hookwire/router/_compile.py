@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Collection, Mapping, Sequence
 from itertools import combinations
 from typing import Any
@@ -18,7 +19,7 @@ from ._merge import deep_merge
 from ._model import Attachment, Rule
 from ._modes import Mode, OnError, parse_mode
 from ._plugins import PluginDef, config_problems
-from ._rules import CompiledAttachment, CompiledRule
+from ._rules import CompiledAttachment, CompiledRule, specificity
 from ._when import When
 from ._yaml import YamlDoc
 
@@ -111,7 +112,7 @@ def _compile_rule(
             attachments.append(compiled)
     if len(problems) > before:
         return None
-    return CompiledRule(
+    out = CompiledRule(
         index=index,
         display_name=rule.display_name,
         entities=_set(rule.entities),  # type: ignore[arg-type]
@@ -126,6 +127,7 @@ def _compile_rule(
         reverse_order_on_post=rule.reverse_order_on_post,
         attachments=tuple(attachments),
     )
+    return dataclasses.replace(out, score=specificity(out))
 
 
 def _attachment(
@@ -213,7 +215,10 @@ def reverse_order_warnings(
     doc: YamlDoc, rules: Sequence[CompiledRule], strategy: str
 ) -> list[Problem]:
     """Rules that may be kept together on a post hook but disagree on reverse_order_on_post."""
-    out = []
+    out: list[Problem] = []
+    flipped = [r for r in rules if r.reverse_order_on_post]
+    if not flipped or len(flipped) == len(rules):
+        return out  # all rules agree: nothing to compare
     for a, b in combinations(rules, 2):
         if a.reverse_order_on_post == b.reverse_order_on_post:
             continue

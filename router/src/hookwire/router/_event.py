@@ -91,8 +91,30 @@ def event_names(event: GatewayRequest, needed: frozenset[str] = ALL_NAMES) -> di
         reader = _READERS.get(name)
         if reader is not None:
             names[name] = reader(event)
-    if "payload" in needed or "args" in needed:
+    if "payload" in needed:
         payload = payload_mapping(event)
         names["payload"] = payload
         names["args"] = _args(payload)
+    elif "args" in needed:
+        names["args"] = _args_only(event)
     return names
+
+
+class _ArgsOnly(msgspec.Struct):
+    """Decodes a payload's ``args`` and skips the rest (a large result costs nothing)."""
+
+    args: Any = None
+
+
+_decode_args = msgspec.json.Decoder(_ArgsOnly).decode
+
+
+def _args_only(event: GatewayRequest) -> Any:
+    raw: Any = event.payload
+    if isinstance(raw, Mapping):
+        return _args(raw)
+    try:
+        args = _decode_args(raw).args
+    except msgspec.MsgspecError:
+        return {}
+    return args if isinstance(args, Mapping) else {}

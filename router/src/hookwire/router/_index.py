@@ -43,13 +43,23 @@ class _Entry:
     memo: dict[tuple[int, ...], Resolution] = field(default_factory=dict)
 
 
+_INFRA = ("server_name", "server_id", "gateway_id")
+
+
+def _infra_bucket(rule: CompiledRule) -> tuple[str, frozenset[str]] | None:
+    """The first infrastructure filter a rule sets: buckets rules that have no name or tag."""
+    for field_name in _INFRA:
+        values: frozenset[str] | None = getattr(rule, field_name)
+        if values is not None:
+            return field_name, values
+    return None
+
+
 def _bucket_keys(rule: CompiledRule) -> Iterator[tuple[str | None, ...]]:
     hooks = tuple(rule.hooks) if rule.hooks is not None else (_ANY_HOOK,)
-    if rule.entities is None:
-        for hook in hooks:
-            yield ("http", hook)
-        return
-    for etype in rule.entities:
+    infra = _infra_bucket(rule) if rule.names is None and rule.tags is None else None
+    types: tuple[str | None, ...] = (None,) if rule.entities is None else tuple(rule.entities)
+    for etype in types:
         for hook in hooks:
             if rule.names is not None:
                 for name in rule.names:
@@ -57,19 +67,23 @@ def _bucket_keys(rule: CompiledRule) -> Iterator[tuple[str | None, ...]]:
             elif rule.tags is not None:
                 for tag in rule.tags:
                     yield ("tag", etype, tag, hook)
+            elif infra is not None:
+                for value in infra[1]:
+                    yield ("infra", etype, infra[0], value, hook)
             else:
                 yield ("any", etype, hook)
 
 
 def _lookup_keys(key: StaticKey) -> Iterator[tuple[str | None, ...]]:
     hook, etype, ename, tags = key[0], key[1], key[2], key[3]
+    infra = [(f, v) for f, v in zip(_INFRA, key[4:], strict=True) if v is not None]
     for h in (hook, _ANY_HOOK):
-        if etype is None:
-            yield ("http", h)
-            continue
-        yield ("name", etype, ename, h)
-        for tag in tags:
-            yield ("tag", etype, tag, h)
+        if etype is not None:
+            yield ("name", etype, ename, h)
+            for tag in tags:
+                yield ("tag", etype, tag, h)
+        for field_name, value in infra:
+            yield ("infra", etype, field_name, value, h)
         yield ("any", etype, h)
 
 

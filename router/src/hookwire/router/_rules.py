@@ -51,9 +51,8 @@ class CompiledRule:
     reverse_order_on_post: bool
     attachments: tuple[CompiledAttachment, ...]
 
-    @property
-    def score(self) -> int:
-        return specificity(self)
+    #: specificity (section 4), computed once when the rule is compiled
+    score: int = 0
 
     @property
     def label(self) -> str:

@@ -44,11 +44,16 @@ def _record(node: yaml.Node, path: YamlPath, lines: dict[YamlPath, int]) -> None
             _record(item, (*path, i), lines)
 
 
+#: libyaml's parser when PyYAML was built with it (much faster on large configs)
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def parse_yaml(text: str, file: str) -> YamlDoc:
     """Parse ``text``; a syntax error becomes a ConfigError naming file and line."""
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+    loader = _Loader(text)
+    try:  # one pass: the node tree (for lines), then the data built from it
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
@@ -56,6 +61,8 @@ def parse_yaml(text: str, file: str) -> YamlDoc:
         raise ConfigError(
             [Problem(file, (), f"not valid YAML: {reason}", "correct the YAML syntax", line)]
         ) from None
+    finally:
+        loader.dispose()
     lines: dict[YamlPath, int] = {}
     if node is not None:
         _record(node, (), lines)
