@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import uuid
+import os
 from types import TracebackType
 from typing import Any, Self, Unpack
 
@@ -31,7 +31,7 @@ from ._errors import (
 from ._hooks import HookMethods, InvokeOptions
 from ._requests import Requests
 from ._result import HookResult
-from ._state import DEFAULT_MAX_ENTRIES, DEFAULT_TTL, StateStore, post_hook_of
+from ._state import DEFAULT_MAX_ENTRIES, DEFAULT_TTL, StateStore
 
 __all__ = ["DEFAULT_TIMEOUT", "DEFAULT_URL", "Client", "connect"]
 
@@ -104,7 +104,7 @@ class Client(HookMethods):
         :class:`HookwireUnavailable`, :class:`HookwireTimeout` or
         :class:`PayloadTooLarge` when the event gets no decision.
         """
-        request_id = options.get("request_id") or uuid.uuid4().hex
+        request_id = options.get("request_id") or os.urandom(16).hex()  # 128 random bits
         budget = options.get("timeout")
         budget = self.timeout if budget is None else _check_timeout(budget)
         sent = normalize_payload(hook, payload)
@@ -131,7 +131,7 @@ class Client(HookMethods):
         reply = await self._request(hook, _REQUEST_ENCODER.encode(request), budget)
         if post:
             self._states.forget(hook, request_id)
-        elif post_hook_of(hook) is not None:
+        elif reply.state or len(self._states):  # nothing to keep or forget: skip the store
             self._states.remember(hook, request_id, reply.state)
         return HookResult(
             hook=hook,

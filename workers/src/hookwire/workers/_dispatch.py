@@ -22,6 +22,7 @@ from hookwire.schemas import (
 )
 
 from ._context import Context
+from ._deadlines import Deadlines
 from ._instances import Instance, Instances
 from ._sdk import Block, Continue
 
@@ -53,6 +54,7 @@ class Dispatcher:
         #: Calls answered with an error, by kind (counted on error paths only).
         self.errors = dict.fromkeys(_ERROR_EVENTS, 0)
         self._request = msgspec.json.Decoder(WorkerRequest)
+        self._deadlines = Deadlines()
         self._encoder = msgspec.json.Encoder()
         self._payloads: dict[str, msgspec.json.Decoder[Any]] = {
             hook: msgspec.json.Decoder(HOOK_PAYLOADS.get(hook, dict[str, Any])) for hook in hooks
@@ -126,15 +128,23 @@ class Dispatcher:
             hook=req.hook,
             deadline=deadline,
         )
+        task = asyncio.current_task()
+        watched = deadline is not None and task is not None
+        if watched:
+            self._deadlines.watch(task, deadline)  # type: ignore[arg-type]
+        expired = False
         try:
-            async with asyncio.timeout(remaining) as scope:
+            try:
                 result = await getattr(inst.plugin, req.hook)(payload, ctx)
-        except TimeoutError as exc:
-            if not scope.expired():  # the plugin's own TimeoutError: a plugin error
-                return self._plugin_failed(req, exc)
+            finally:
+                expired = watched and self._deadlines.release(task)  # type: ignore[arg-type]
+        except asyncio.CancelledError:
+            if not expired:
+                raise
+            task.uncancel()  # type: ignore[union-attr]
             message = f"TimeoutError: hook did not finish within {req.timeout}s"
             return self._error(req, message, "timeout")
-        except Exception as exc:
+        except Exception as exc:  # a plugin's own TimeoutError included: a plugin error
             return self._plugin_failed(req, exc)
         return self._reply(req, ctx, result)
 
