@@ -88,7 +88,8 @@ class Service:
         self.id = NUID().next().decode()
         self._drained = False
         self.started = datetime.now(UTC)
-        self._slots = asyncio.Semaphore(self.max_concurrency)
+        self._room = asyncio.Event()  # set while fewer than max_concurrency run
+        self._room.set()
         self._in_flight: set[asyncio.Task[None]] = set()
         self._control: list[Subscription] = []
 
@@ -112,7 +113,9 @@ class Service:
         endpoint = Endpoint(name, subject, queue, handler, on_error)
 
         async def dispatch(msg: Msg) -> None:
-            await self._slots.acquire()
+            while len(self._in_flight) >= self.max_concurrency:  # full: hold the subscription
+                self._room.clear()
+                await self._room.wait()
             task = asyncio.get_running_loop().create_task(self._serve(endpoint, msg))
             self._in_flight.add(task)
             task.add_done_callback(self._done)
@@ -124,7 +127,8 @@ class Service:
 
     def _done(self, task: asyncio.Task[None]) -> None:
         self._in_flight.discard(task)
-        self._slots.release()
+        if not self._room.is_set():
+            self._room.set()
 
     async def _serve(self, endpoint: Endpoint, msg: Msg) -> None:
         start = time.perf_counter_ns()
