@@ -21,6 +21,7 @@ from ._build import (
     encode_payload,
     normalize_payload,
 )
+from ._connect import connect_bounded
 from ._errors import (
     HookwireTimeout,
     HookwireUnavailable,
@@ -221,15 +222,10 @@ async def connect(
     _check_timeout(timeout)
     states = StateStore(state_max_entries, state_ttl)
     settings: dict[str, Any] = {"reconnect_time_wait": _RECONNECT_WAIT, **nats_options}
-    reconnects = settings.get("max_reconnect_attempts", -1)
-    # nats-py's first connect also loops until max_reconnect_attempts: bound it ...
-    settings["max_reconnect_attempts"] = _CONNECT_RETRIES
     try:
-        nc = await nats.connect(url, name=name, **settings)
+        nc = await connect_bounded(url, _CONNECT_RETRIES, name=name, **settings)
     except (TimeoutError, OSError, nats.errors.Error) as exc:
         raise HookwireUnavailable(f"cannot connect to NATS at {url}: {exc!r}") from exc
-    # ... then reconnect as asked (read at each reconnect): by default, forever.
-    nc.options["max_reconnect_attempts"] = reconnects
     return Client(nc, timeout=timeout, states=states, owns_connection=True)
 
 

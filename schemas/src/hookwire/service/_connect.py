@@ -6,9 +6,10 @@ import asyncio
 import signal
 from typing import Any
 
-import nats
 import structlog
 from nats.aio.client import Client
+
+from hookwire.client._connect import connect_bounded
 
 log = structlog.get_logger("hookwire.nats")
 
@@ -40,11 +41,7 @@ async def connect(url: str, name: str, *, attempts: int = 60, **options: Any) ->
         "error_cb": on_error,
     }
     settings.update(options)
-    later = settings.pop("max_reconnect_attempts", -1)
-    # a positive count bounds nats-py's first-connect loop (0 or -1 never stop)
-    settings["max_reconnect_attempts"] = max(1, attempts)
-    nc = await nats.connect(url, **settings)
-    nc.options["max_reconnect_attempts"] = later
+    nc = await connect_bounded(url, attempts, **settings)
     holder.append(nc)
     return nc
 
