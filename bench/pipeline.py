@@ -66,7 +66,7 @@ import nats
 import nats.errors
 
 import hookwire.client
-from hookwire.router._embedded import EmbeddedNats
+from hookwire.router.pools._embedded import EmbeddedNats
 from hookwire.schemas import Entity, GatewayRequest, ToolPreInvokePayload
 from hookwire.service import configure_logging
 

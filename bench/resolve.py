@@ -52,12 +52,12 @@ from typing import Any
 
 import msgspec
 
-from hookwire.router._config import Config, config_from_text
-from hookwire.router._event import event_names, static_key
-from hookwire.router._index import Resolution, RuleIndex
-from hookwire.router._order import order_plugins
-from hookwire.router._rules import CompiledRule
-from hookwire.router._when import When
+from hookwire.router.config._load import Config, config_from_text
+from hookwire.router.routing._event import event_names, static_key
+from hookwire.router.routing._index import Resolution, RuleIndex
+from hookwire.router.routing._order import order_plugins
+from hookwire.router.routing._rules import CompiledRule
+from hookwire.router.routing._when import When
 from hookwire.schemas import Entity, GatewayRequest
 
 PLUGIN_DIR = "plugins"

@@ -26,7 +26,7 @@ import time
 import zipfile
 from pathlib import Path
 
-from hookwire.workers._venv import VenvManager
+from hookwire.router.pools._venv import VenvManager
 
 PLUGINS = 5
 MODULE = """

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from hookwire.workers._venv import find_uv
+from hookwire.router.pools._venv import find_uv
 
 REPO = Path(__file__).resolve().parents[1]
 

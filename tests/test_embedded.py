@@ -11,7 +11,7 @@ import nats
 import pytest
 from nats.js.api import StorageType
 
-from hookwire.router._embedded import EmbeddedNats, EmbeddedNatsError
+from hookwire.router.pools._embedded import EmbeddedNats, EmbeddedNatsError
 
 pytestmark = pytest.mark.integration
 

@@ -19,7 +19,7 @@ import pytest
 from hookwire import client as hw
 from hookwire.router import load_config
 from hookwire.router._stack import Stack
-from hookwire.workers._venv import MARKER, Venv, VenvManager
+from hookwire.router.pools._venv import MARKER, Venv, VenvManager
 
 from ._plugins import VERSION_REPORTER, make_plugin, write_config
 

@@ -17,9 +17,9 @@ from nats.micro.service import ServiceVerb
 
 from hookwire import client as hw
 from hookwire.router import load_config
-from hookwire.router._discovery import collect, wait_for_instances
 from hookwire.router._stack import Stack
-from hookwire.router._supervisor import Pool, PoolSpec, Supervisor
+from hookwire.router.live._discovery import collect, wait_for_instances
+from hookwire.router.pools._supervisor import Pool, PoolSpec, Supervisor
 from hookwire.schemas import subjects
 from hookwire.service import connect
 

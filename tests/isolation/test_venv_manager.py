@@ -14,11 +14,11 @@ import structlog
 from structlog.testing import capture_logs
 
 from hookwire.router import load_config
-from hookwire.router._venvs import venv_root
 from hookwire.router.cli import main
-from hookwire.workers import _venv
-from hookwire.workers._errors import VenvError
-from hookwire.workers._venv import MARKER, Venv, VenvManager
+from hookwire.router.errors import VenvError
+from hookwire.router.pools import _venv
+from hookwire.router.pools._venv import MARKER, Venv, VenvManager
+from hookwire.router.pools._venvs import venv_root
 
 from ._plugins import make_plugin, write_config
 from ._wheels import build_wheel

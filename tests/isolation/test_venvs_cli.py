@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from hookwire.router.cli import main
-from hookwire.workers._venv import VenvManager
+from hookwire.router.pools._venv import VenvManager
 
 from ._plugins import make_plugin, write_config
 

@@ -15,8 +15,8 @@ import structlog
 from nats.aio.client import Client as NatsClient
 
 from hookwire import client as hw
-from hookwire.router._follow import following_routers
-from hookwire.router._live import new_record
+from hookwire.router.live._follow import following_routers
+from hookwire.router.live._store import new_record
 from hookwire.service import connect
 
 from ._kit import (

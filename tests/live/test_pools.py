@@ -15,9 +15,9 @@ from nats.micro.service import ServiceVerb
 
 from hookwire import client as hw
 from hookwire.router import load_config
-from hookwire.router._discovery import collect
-from hookwire.router._live import read_config_file
 from hookwire.router._stack import Stack
+from hookwire.router.live._discovery import collect
+from hookwire.router.live._store import read_config_file
 from hookwire.schemas import subjects
 from hookwire.service import connect
 

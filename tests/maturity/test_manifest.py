@@ -13,16 +13,16 @@ import pytest
 import yaml
 
 from hookwire.router import ConfigError, Manifest
-from hookwire.router._errors import ProblemList
-from hookwire.router._manifest import read_manifest
-from hookwire.router.cli import main
-from hookwire.router.manifest_schema import (
+from hookwire.router.catalog._manifest import read_manifest
+from hookwire.router.catalog.manifest_schema import (
     DEFAULT_FILE,
     REGENERATE,
     manifest_schema,
     schema_text,
 )
-from hookwire.router.manifest_schema import main as schema_main
+from hookwire.router.catalog.manifest_schema import main as schema_main
+from hookwire.router.cli import main
+from hookwire.router.errors import ProblemList
 
 from ._kit import load, write_plugin
 

@@ -8,7 +8,7 @@ import pytest
 from structlog.testing import capture_logs
 
 from hookwire.router import ConfigError
-from hookwire.router._maturity import log_maturity, notices
+from hookwire.router.catalog._maturity import log_maturity, notices
 from hookwire.router.cli import main
 
 from ._kit import load, write_config, write_plugin

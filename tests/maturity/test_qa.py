@@ -16,13 +16,18 @@ from pathlib import Path
 
 import pytest
 
-from hookwire.router._cmd_plugins import packages_from
-from hookwire.router._compat import hookwire_version
-from hookwire.router._qa import QaError, QaRun, _junit_counts, _pytest_config
-from hookwire.router._quality import MEASURED_FILE, MeasuredQuality, SuiteCounts, read_measured
-from hookwire.router._registry import Registry
-from hookwire.router._registry_wire import ListRequest
+from hookwire.router.catalog._compat import hookwire_version
+from hookwire.router.catalog._qa import QaError, QaRun, _junit_counts, _pytest_config
+from hookwire.router.catalog._quality import (
+    MEASURED_FILE,
+    MeasuredQuality,
+    SuiteCounts,
+    read_measured,
+)
+from hookwire.router.catalog._registry import Registry
+from hookwire.router.catalog._registry_wire import ListRequest
 from hookwire.router.cli import main
+from hookwire.router.cli._plugins import packages_from
 
 from ._kit import write_plugin
 

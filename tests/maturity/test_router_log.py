@@ -8,7 +8,7 @@ import pytest
 from _nats import NatsServer
 from structlog.testing import capture_logs
 
-from hookwire.router._service import Router
+from hookwire.router.pipeline._service import Router
 from hookwire.service import connect
 
 from ._kit import load, write_plugin

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from hookwire.router import ConfigError, config_from_text
-from hookwire.router._compat import parse_range, satisfies
+from hookwire.router.catalog._compat import parse_range, satisfies
 
 from ._kit import load, write_plugin
 

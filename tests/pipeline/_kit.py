@@ -19,8 +19,8 @@ from nats.micro.service import ServiceVerb
 
 from hookwire import client as hw
 from hookwire.router import Config, load_config
-from hookwire.router._discovery import collect, wait_for_instances
-from hookwire.router._service import Router
+from hookwire.router.live._discovery import collect, wait_for_instances
+from hookwire.router.pipeline._service import Router
 from hookwire.schemas import GatewayReply, GatewayRequest, subjects
 from hookwire.service import connect
 from hookwire.workers import Worker

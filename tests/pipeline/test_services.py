@@ -13,8 +13,8 @@ from _nats import NatsServer
 from nats.micro.service import ServiceVerb
 
 from hookwire import client as hw
-from hookwire.router._service import Router
-from hookwire.router._supervisor import PoolSpec, Supervisor
+from hookwire.router.pipeline._service import Router
+from hookwire.router.pools._supervisor import PoolSpec, Supervisor
 from hookwire.schemas import subjects
 from hookwire.service import connect
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from hookwire.router._cmd_plugins import packages_from
-from hookwire.router._registry import Registry
+from hookwire.router.catalog._registry import Registry
+from hookwire.router.cli._plugins import packages_from
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "registry"
 

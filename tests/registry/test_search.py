@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from hookwire.router._registry import Registry
-from hookwire.router._registry_wire import SearchRequest
-from hookwire.router._search import BM25Index, tokenize
+from hookwire.router.catalog._registry import Registry
+from hookwire.router.catalog._registry_wire import SearchRequest
+from hookwire.router.catalog._search import BM25Index, tokenize
 
 from .conftest import registry_of
 

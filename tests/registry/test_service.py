@@ -15,11 +15,11 @@ from nats.aio.client import Client
 from nats.micro.service import ServiceVerb
 
 from hookwire.router import load_config
-from hookwire.router._discovery import collect
-from hookwire.router._quality import MeasuredQuality, SuiteCounts, write_measured
-from hookwire.router._registry_wire import GetRequest, ListRequest, SearchRequest
-from hookwire.router._service import Router
+from hookwire.router.catalog._quality import MeasuredQuality, SuiteCounts, write_measured
+from hookwire.router.catalog._registry_wire import GetRequest, ListRequest, SearchRequest
 from hookwire.router.cli import main
+from hookwire.router.live._discovery import collect
+from hookwire.router.pipeline._service import Router
 from hookwire.schemas import subjects
 from hookwire.service import connect
 

@@ -27,14 +27,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hookwire.router import Config, RuleIndex, explain
-from hookwire.router import _config as config_module
-from hookwire.router._config import config_from_doc
-from hookwire.router._errors import Problem, ProblemList
-from hookwire.router._event import event_names
-from hookwire.router._instances import ResolvedPlugin
-from hookwire.router._manifest import PluginPackage
-from hookwire.router._manifest import discover as real_discover
 from hookwire.router._yaml import YamlDoc
+from hookwire.router.catalog._manifest import PluginPackage
+from hookwire.router.catalog._manifest import discover as real_discover
+from hookwire.router.config import _load as config_module
+from hookwire.router.config._load import config_from_doc
+from hookwire.router.errors import Problem, ProblemList
+from hookwire.router.routing._event import event_names
+from hookwire.router.routing._instances import ResolvedPlugin
 from hookwire.schemas import Entity, GatewayRequest, is_post_hook
 
 from ._scenario import ROUTING_DIR

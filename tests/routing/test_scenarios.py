@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from hookwire.router import Config, ConfigError, Problem, explain, load_config, migrate
-from hookwire.router._errors import format_path
+from hookwire.router.errors import format_path
 
 from ._scenario import (
     ROUTING_DIR,

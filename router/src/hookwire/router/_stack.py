@@ -16,18 +16,17 @@ import structlog
 from nats.aio.client import Client
 from nats.aio.msg import Msg
 
+from hookwire.router.config._load import Config
+from hookwire.router.live._discovery import wait_for_services
+from hookwire.router.live._follow import Follower, LiveConfig, PoolsLive, RouterLive
+from hookwire.router.live._store import ConfigRecord, ConfigStore, LiveConfigError
+from hookwire.router.pipeline._service import Router
+from hookwire.router.pools._embedded import EmbeddedNats
+from hookwire.router.pools._supervisor import PoolSpec, Supervisor
+from hookwire.router.pools._venv import VenvManager
+from hookwire.router.pools._venvs import prepare_venvs, venv_root
 from hookwire.schemas import subjects
 from hookwire.service import Service, connect
-from hookwire.workers._venv import VenvManager
-
-from ._config import Config
-from ._discovery import wait_for_services
-from ._embedded import EmbeddedNats
-from ._follow import Follower, LiveConfig, PoolsLive, RouterLive
-from ._live import ConfigRecord, ConfigStore, LiveConfigError
-from ._service import Router
-from ._supervisor import PoolSpec, Supervisor
-from ._venvs import prepare_venvs, venv_root
 
 log = structlog.get_logger("hookwire.up")
 

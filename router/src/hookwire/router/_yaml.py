@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from ._errors import ConfigError, Problem, YamlPath
+from hookwire.router.errors import ConfigError, Problem, YamlPath
 
 
 @dataclass(slots=True)

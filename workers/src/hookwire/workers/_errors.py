@@ -29,14 +29,3 @@ class PluginLoadError(WorkerError):
         self.plugin = plugin
         self.message = message
         super().__init__(f"plugin {plugin!r}: {message}")
-
-
-class VenvError(WorkerError):
-    """A plugin's virtual environment could not be made; ``output`` is uv's own error."""
-
-    def __init__(self, plugin: str, message: str, output: str = "") -> None:
-        self.plugin = plugin
-        self.message = message
-        self.output = output
-        detail = f"\n{output.rstrip()}" if output.strip() else ""
-        super().__init__(f"plugin {plugin!r}: {message}{detail}")

@@ -1,0 +1,1 @@
+"""Plugin packages: manifests, compatibility, quality, maturity, search, the registry and QA."""

@@ -1,0 +1,282 @@
+"""CLI commands of the live config: apply, rollback, config history, config show."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import msgspec
+from nats.aio.client import Client
+
+from hookwire.router.cli._service import DEFAULT_NATS
+from hookwire.router.config._load import Config
+from hookwire.router.errors import ConfigError
+from hookwire.router.live._follow import following_routers, wait_routers_on
+from hookwire.router.live._store import (
+    ConfigRecord,
+    ConfigStore,
+    LiveConfigError,
+    Revision,
+    load_record,
+    new_record,
+    read_config_file,
+)
+from hookwire.service import connect
+
+
+def _revision(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a revision number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("revisions start at 1")
+    return value
+
+
+def add_parsers(sub: Any, env: Any) -> None:
+    """Register apply, rollback and config (history, show) on the ``hookwire`` parser."""
+    nats = env("NATS_URL", "NATS server URL", required=False, fallback=DEFAULT_NATS)
+    wait_help = (
+        "then wait up to SECONDS until every following router runs it; exit 1 if some do not"
+    )
+
+    p = sub.add_parser(
+        "apply",
+        help="check a config and make it the live config of every router and supervisor",
+        description="Check the config as `hookwire check` does; if it has no problem, store "
+        "it as a new revision of the live config (a NATS KV bucket with history). Routers "
+        "swap it in, supervisors reshape their pools; nothing restarts. A config with "
+        "problems is refused before it is stored and what runs keeps running.",
+    )
+    p.add_argument("config", nargs="?", **env("CONFIG", "config file (YAML)", positional=True))
+    p.add_argument("--nats", **nats)
+    p.add_argument("--dry-run", action="store_true", help="check it only; store nothing")
+    p.add_argument("--strict", action="store_true", help="refuse it on warnings too")
+    p.add_argument("-m", "--message", default="", help="why (shown by hookwire config history)")
+    p.add_argument("--wait", type=float, default=0.0, metavar="SECONDS", help=wait_help)
+    p.set_defaults(func=cmd_apply)
+
+    p = sub.add_parser(
+        "rollback",
+        help="make an earlier revision the live config again",
+        description="Check an earlier revision again and store it as a new revision (the "
+        "history stays linear). Without REVISION: the revision before the live one.",
+    )
+    p.add_argument("revision", nargs="?", type=_revision, help="the revision to restore")
+    p.add_argument("--nats", **nats)
+    p.add_argument("-m", "--message", default="", help="why (shown by hookwire config history)")
+    p.add_argument("--wait", type=float, default=0.0, metavar="SECONDS", help=wait_help)
+    p.set_defaults(func=cmd_rollback)
+
+    cfg = sub.add_parser(
+        "config",
+        help="the live config: history, show",
+        description="Read the live config stored on NATS (hookwire apply).",
+    )
+    csub = cfg.add_subparsers(dest="config_action", metavar="ACTION", required=True)
+    q = csub.add_parser(
+        "history", help="list the revisions kept", description="List the revisions kept."
+    )
+    q.add_argument("--nats", **nats)
+    q.add_argument("--json", action="store_true", help="print JSON")
+    q.set_defaults(func=cmd_history)
+    q = csub.add_parser(
+        "show",
+        help="print a revision's YAML (default: the live one)",
+        description="Print a revision's config text to standard output (what it is, to "
+        "standard error), so `hookwire config show 3 > old.yaml` saves it.",
+    )
+    q.add_argument("revision", nargs="?", type=_revision, help="revision (default: the live one)")
+    q.add_argument("--nats", **nats)
+    q.add_argument("--json", action="store_true", help="print the whole record as JSON")
+    q.set_defaults(func=cmd_show)
+
+
+Body = Callable[[Client, ConfigStore], Awaitable[int]]
+
+
+def _run(command: str, url: str, body: Body, *, create: bool = False) -> int:
+    async def main() -> int:
+        try:
+            name = "hookwire-" + command.replace(" ", "-")
+            nc = await connect(
+                url, name, attempts=2, reconnect_time_wait=0.1, disconnected_cb=_quiet
+            )
+        except Exception as exc:
+            print(f"hookwire {command}: cannot connect to NATS at {url}: {exc!r}", file=sys.stderr)
+            return 1
+        try:
+            return await body(nc, await ConfigStore.open(nc, create=create))
+        except LiveConfigError as exc:
+            print(f"hookwire {command}: {exc}", file=sys.stderr)
+            return 1
+        finally:
+            await nc.close()
+
+    return asyncio.run(main())
+
+
+async def _quiet() -> None:
+    """A one-shot command closing its connection is not news."""
+
+
+def _summary(record: ConfigRecord, config: Config) -> str:
+    return (
+        f"{record.file}: {len(config.plugins)} plugins, {len(config.rules)} rules, "
+        f"sha256 {record.sha256[:12]}"
+    )
+
+
+async def _wait(nc: Client, revision: int, seconds: float) -> int:
+    if seconds <= 0:
+        return 0
+    behind = await wait_routers_on(nc, revision, seconds)
+    routers = await following_routers(nc)
+    if not routers:
+        print("routers: none following answered")
+    elif behind:
+        print(
+            f"routers: {len(behind)} of {len(routers)} not on revision {revision} after "
+            f"{seconds:g}s: {', '.join(sorted(behind))} (see their logs: config.live.rejected)"
+        )
+        return 1
+    else:
+        print(f"routers: {len(routers)} of {len(routers)} on revision {revision}")
+    return 0
+
+
+def cmd_apply(ns: argparse.Namespace) -> int:
+    try:
+        record, config = read_config_file(ns.config, message=ns.message)
+    except ConfigError as exc:
+        print(str(exc), file=sys.stderr)
+        print("refused: nothing stored; the live config is unchanged", file=sys.stderr)
+        return 1
+    for warning in config.warnings:
+        print(f"warning: {warning}")
+    if ns.strict and config.warnings:
+        print("refused (--strict): nothing stored; the live config is unchanged", file=sys.stderr)
+        return 1
+    if ns.dry_run:
+        print(f"ok: {_summary(record, config)}; not stored (--dry-run)")
+        return 0
+
+    async def body(nc: Client, store: ConfigStore) -> int:
+        revision = await store.put(record)
+        print(f"applied revision {revision}: {_summary(record, config)}")
+        return await _wait(nc, revision, ns.wait)
+
+    return _run("apply", ns.nats, body, create=True)
+
+
+def cmd_rollback(ns: argparse.Namespace) -> int:
+    async def body(nc: Client, store: ConfigStore) -> int:
+        history = await store.history()
+        if not history:
+            print("hookwire rollback: no config has been applied yet", file=sys.stderr)
+            return 1
+        live = history[-1]
+        if ns.revision is None and len(history) < 2:
+            print(
+                f"hookwire rollback: nothing to roll back to: revision {live.revision} is the "
+                "only one kept",
+                file=sys.stderr,
+            )
+            return 1
+        if ns.revision == live.revision:
+            print(
+                f"hookwire rollback: revision {live.revision} is the live config", file=sys.stderr
+            )
+            return 1
+        target = history[-2] if ns.revision is None else await store.get(ns.revision)
+        try:
+            config = load_record(target.record)
+        except ConfigError as exc:
+            print(
+                f"hookwire rollback: revision {target.revision} no longer loads here; "
+                f"nothing stored\n{exc}",
+                file=sys.stderr,
+            )
+            return 1
+        old = target.record
+        record = new_record(
+            old.text,
+            old.file,
+            old.base_dir,
+            action="rollback",
+            rollback_of=target.revision,
+            message=ns.message,
+        )
+        revision = await store.put(record)
+        print(
+            f"rolled back to revision {target.revision} as revision {revision}: "
+            f"{_summary(record, config)}"
+        )
+        return await _wait(nc, revision, ns.wait)
+
+    return _run("rollback", ns.nats, body)
+
+
+def _row(rev: Revision, live: bool) -> dict[str, Any]:
+    record = msgspec.to_builtins(rev.record)
+    record.pop("text", None)
+    record.pop("type", None)
+    return {"revision": rev.revision, "live": live, **record}
+
+
+def _what(record: ConfigRecord) -> str:
+    if record.action == "rollback" and record.rollback_of is not None:
+        return f"rollback to {record.rollback_of}"
+    return record.action
+
+
+def cmd_history(ns: argparse.Namespace) -> int:
+    async def body(nc: Client, store: ConfigStore) -> int:
+        history = await store.history()
+        rows = [_row(r, i == len(history) - 1) for i, r in enumerate(history)]
+        if ns.json:
+            print(json.dumps(rows, indent=2))
+            return 0
+        if not history:
+            print("no config has been applied yet")
+            return 0
+        print(
+            f"  {'rev':>5}  {'applied at (UTC)':<25} {'by':<24} {'what':<16} {'sha256':<12}  file"
+        )
+        for i, rev in enumerate(history):
+            r = rev.record
+            mark = "*" if i == len(history) - 1 else " "
+            line = (
+                f"{mark} {rev.revision:>5}  {r.applied_at:<25} {r.applied_by:<24} "
+                f"{_what(r):<16} {r.sha256[:12]}  {r.file}"
+            )
+            print(line + (f"  ({r.message})" if r.message else ""))
+        return 0
+
+    return _run("config history", ns.nats, body)
+
+
+def cmd_show(ns: argparse.Namespace) -> int:
+    async def body(nc: Client, store: ConfigStore) -> int:
+        rev = await store.current() if ns.revision is None else await store.get(ns.revision)
+        if rev is None:
+            print("hookwire config show: no config has been applied yet", file=sys.stderr)
+            return 1
+        if ns.json:
+            print(json.dumps({"revision": rev.revision, **msgspec.to_builtins(rev.record)}))
+            return 0
+        r = rev.record
+        print(
+            f"# revision {rev.revision}: {_what(r)} of {r.file} by {r.applied_by} at "
+            f"{r.applied_at}",
+            file=sys.stderr,
+        )
+        sys.stdout.write(r.text)
+        return 0
+
+    return _run("config show", ns.nats, body)

@@ -1,0 +1,306 @@
+"""``hookwire plugins list|show|search|qa|schema``: the plugin registry from the CLI.
+
+Offline by default: the plugins are read from the config's ``plugin_dirs`` (only that key
+of the config is read, so a problem elsewhere in it does not hide them) or from
+``--plugin-dir`` folders. With ``--nats URL`` (or ``$HOOKWIRE_NATS_URL``) the registry
+service of a running router answers instead; the output is the same either way.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, TypeVar
+
+import msgspec
+from nats.errors import NoRespondersError
+from nats.errors import TimeoutError as NatsTimeout
+from pydantic import ValidationError
+
+from hookwire.router._stack import default_data_dir
+from hookwire.router._yaml import load_yaml
+from hookwire.router.catalog._manifest import PluginPackage, discover, pydantic_problems
+from hookwire.router.catalog._maturity import LEVELS
+from hookwire.router.catalog._qa import QaError, QaRun
+from hookwire.router.catalog._registry import Registry
+from hookwire.router.catalog._registry_wire import (
+    GetReply,
+    GetRequest,
+    ListReply,
+    ListRequest,
+    SearchReply,
+    SearchRequest,
+)
+from hookwire.router.catalog.manifest_schema import schema_text
+from hookwire.router.cli._render_plugins import (
+    render_detail,
+    render_list,
+    render_measured,
+    render_search,
+)
+from hookwire.router.config._load import load_config
+from hookwire.router.config._model import ConfigFile
+from hookwire.router.errors import ConfigError, Problem, ProblemList
+from hookwire.router.pools._venvs import venv_root
+from hookwire.schemas import subjects
+from hookwire.service import configure_logging, connect
+
+ReplyT = TypeVar("ReplyT", ListReply, GetReply, SearchReply)
+_encode = msgspec.json.Encoder().encode
+
+
+class SourceError(Exception):
+    """No plugins to read, or the registry service did not answer."""
+
+
+def _sources(p: argparse.ArgumentParser, env: Any, online: bool = True) -> None:
+    p.add_argument(
+        "--config",
+        dest="config_file",
+        metavar="CONFIG",
+        **env("CONFIG", "config file whose plugin_dirs to read", required=False),
+    )
+    p.add_argument(
+        "--plugin-dir",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="a plugin folder, or a folder of them (repeatable; instead of --config)",
+    )
+    if online:
+        p.add_argument(
+            "--nats",
+            **env("NATS_URL", "ask the registry service of a running router", required=False),
+        )
+        p.add_argument("--timeout", type=float, default=5.0, help="seconds to wait (online)")
+
+
+def add_parsers(sub: Any, env: Any) -> None:
+    """Register ``hookwire plugins`` and its actions."""
+    plugins = sub.add_parser(
+        "plugins",
+        help="list, show, search and measure plugins (the registry)",
+        description="The plugin registry: every plugin in plugin_dirs with its manifest and "
+        "measured quality. Offline by default; --nats asks a running router.",
+    )
+    psub = plugins.add_subparsers(dest="plugins_command", metavar="ACTION", required=True)
+
+    p = psub.add_parser("list", help="every plugin: name, version, maturity, coverage ...")
+    _sources(p, env)
+    p.add_argument("--maturity", choices=LEVELS, help="only plugins at this level")
+    p.add_argument("--capability", help="only plugins with this capability")
+    p.add_argument("--hook", help="only plugins implementing this hook")
+    p.add_argument("--json", action="store_true", help="print the registry's JSON reply")
+    p.set_defaults(func=cmd_list)
+
+    p = psub.add_parser("show", help="one plugin: hooks, config schema, dependencies, quality")
+    p.add_argument("name", help="plugin name")
+    _sources(p, env)
+    p.add_argument("--json", action="store_true", help="print the registry's JSON reply")
+    p.set_defaults(func=cmd_show)
+
+    p = psub.add_parser("search", help="plugins ranked by relevance to the words given")
+    p.add_argument("query", help='words, e.g. "content moderation"')
+    _sources(p, env)
+    p.add_argument("--limit", type=int, default=10, help="most results (default 10)")
+    p.add_argument("--json", action="store_true", help="print the registry's JSON reply")
+    p.set_defaults(func=cmd_search)
+
+    p = psub.add_parser(
+        "qa",
+        help="run a plugin's tests with coverage and its benchmark; record the figures",
+        description="Measure a plugin in a QA venv (its requirements plus pytest, "
+        "pytest-asyncio and coverage) and write quality.measured.json beside its manifest.",
+    )
+    p.add_argument("name", help="plugin name")
+    _sources(p, env, online=False)
+    p.add_argument(
+        "--venv-dir",
+        help="venv folder; QA venvs go in its qa/ (default: as for workers: "
+        "plugin_settings.venv_dir, $HOOKWIRE_VENV_DIR, <data dir>/venvs)",
+    )
+    p.add_argument("--timeout", type=float, default=600.0, help="seconds per step (default 600)")
+    p.add_argument("--json", action="store_true", help="print the recorded figures as JSON")
+    p.set_defaults(func=cmd_qa)
+
+    p = psub.add_parser("schema", help="print the JSON Schema of plugin-manifest.yaml")
+    p.set_defaults(func=cmd_schema)
+
+
+# -- where the plugins come from ----------------------------------------------------------
+
+
+def packages_from(config_file: str | None, plugin_dirs: list[str]) -> dict[str, PluginPackage]:
+    """The plugin packages of ``--plugin-dir`` folders, else of the config's plugin_dirs."""
+    problems = ProblemList()
+    if plugin_dirs:
+        dirs = [(Path(d), Problem(d, (), f"folder {d!r} does not exist")) for d in plugin_dirs]
+    elif config_file:
+        dirs = _config_dirs(config_file, problems)
+    else:
+        raise SourceError("give --config FILE (or $HOOKWIRE_CONFIG) or --plugin-dir DIR")
+    found = discover(dirs, problems)
+    problems.raise_if_any()
+    return found
+
+
+def _config_dirs(config_file: str, problems: ProblemList) -> list[tuple[Path, Problem]]:
+    doc = load_yaml(config_file)
+    data = doc.data if isinstance(doc.data, Mapping) else {}
+    try:
+        top = ConfigFile.model_validate({"plugin_dirs": data.get("plugin_dirs", [])})
+    except ValidationError as exc:
+        problems.extend(pydantic_problems(doc, exc))
+        return []
+    base = Path(config_file).parent
+    return [
+        (
+            base / Path(d).expanduser(),
+            doc.problem(("plugin_dirs", i), f"folder {d!r} does not exist", "fix the path"),
+        )
+        for i, d in enumerate(top.plugin_dirs)
+    ]
+
+
+async def ask(
+    url: str, subject: str, request: msgspec.Struct, kind: type[ReplyT], timeout: float
+) -> ReplyT:
+    """One request to the registry service of a running router."""
+    try:
+        nc = await connect(url, "hookwire-plugins", attempts=2, reconnect_time_wait=0.1)
+    except Exception as exc:
+        raise SourceError(f"cannot connect to NATS at {url}: {exc!r}") from None
+    try:
+        msg = await nc.request(subject, _encode(request), timeout=timeout)
+    except NoRespondersError:
+        raise SourceError(
+            f"no registry at {url}: no router is running there (hookwire router / up)"
+        ) from None
+    except NatsTimeout:
+        raise SourceError(f"the registry at {url} did not answer within {timeout:g}s") from None
+    finally:
+        await nc.close()
+    return msgspec.json.decode(msg.data, type=kind)
+
+
+def _answer(
+    ns: argparse.Namespace, subject: str, request: msgspec.Struct, kind: type[ReplyT]
+) -> ReplyT:
+    if ns.nats:
+        configure_logging(level="error")  # stdout is the answer; closing NATS is no news
+        return asyncio.run(ask(ns.nats, subject, request, kind, ns.timeout))
+    registry = Registry(packages_from(ns.config_file, ns.plugin_dir))
+    if isinstance(request, ListRequest):
+        reply: Any = registry.list(request)
+    elif isinstance(request, GetRequest):
+        reply = registry.get(request)
+    else:
+        assert isinstance(request, SearchRequest)
+        reply = registry.search(request)
+    assert isinstance(reply, kind)
+    return reply
+
+
+def _run(
+    ns: argparse.Namespace, subject: str, request: msgspec.Struct, kind: type[ReplyT]
+) -> ReplyT | None:
+    try:
+        return _answer(ns, subject, request, kind)
+    except (ConfigError, SourceError) as exc:
+        print(f"hookwire plugins {ns.plugins_command}: {exc}", file=sys.stderr)
+        return None
+
+
+def _print(
+    ns: argparse.Namespace, reply: ListReply | GetReply | SearchReply, lines: list[str]
+) -> int:
+    if ns.json:
+        print(msgspec.json.format(_encode(reply), indent=2).decode())
+    if reply.error is not None:
+        if not ns.json:
+            print(f"hookwire plugins {ns.plugins_command}: {reply.error.message}", file=sys.stderr)
+        return 1
+    if not ns.json:
+        print("\n".join(lines))
+    return 0
+
+
+# -- the actions ----------------------------------------------------------------------------
+
+
+def cmd_list(ns: argparse.Namespace) -> int:
+    request = ListRequest(maturity=ns.maturity, capability=ns.capability, hook=ns.hook)
+    reply = _run(ns, subjects.REGISTRY_LIST, request, ListReply)
+    if reply is None:
+        return 1
+    return _print(ns, reply, render_list(reply) if reply.error is None else [])
+
+
+def cmd_show(ns: argparse.Namespace) -> int:
+    reply = _run(ns, subjects.REGISTRY_GET, GetRequest(name=ns.name), GetReply)
+    if reply is None:
+        return 1
+    return _print(ns, reply, render_detail(reply.plugin) if reply.plugin else [])
+
+
+def cmd_search(ns: argparse.Namespace) -> int:
+    request = SearchRequest(query=ns.query, limit=ns.limit)
+    reply = _run(ns, subjects.REGISTRY_SEARCH, request, SearchReply)
+    if reply is None:
+        return 1
+    return _print(ns, reply, render_search(reply) if reply.error is None else [])
+
+
+def cmd_schema(ns: argparse.Namespace) -> int:
+    sys.stdout.write(schema_text())
+    return 0
+
+
+def _qa_venv_root(ns: argparse.Namespace) -> Path:
+    if ns.venv_dir:
+        return Path(ns.venv_dir).expanduser().resolve()
+    if ns.config_file and not ns.plugin_dir:
+        config = load_config(ns.config_file)
+        return venv_root(config, default_data_dir(config))
+    venvs = os.environ.get("HOOKWIRE_VENV_DIR")
+    if venvs:
+        return Path(venvs).expanduser().resolve()
+    data = os.environ.get("HOOKWIRE_DATA_DIR")
+    return (Path(data).expanduser() if data else Path(".hookwire")).resolve() / "venvs"
+
+
+def cmd_qa(ns: argparse.Namespace) -> int:
+    try:
+        packages = packages_from(ns.config_file, ns.plugin_dir)
+        root = _qa_venv_root(ns)
+    except (ConfigError, SourceError) as exc:
+        print(f"hookwire plugins qa: {exc}", file=sys.stderr)
+        return 1
+    package = packages.get(ns.name)
+    if package is None:
+        known = ", ".join(packages) or "none"
+        print(f"hookwire plugins qa: no plugin named {ns.name!r} (known: {known})", file=sys.stderr)
+        return 1
+
+    configure_logging(level="warning")  # the progress lines say what happens; stdout is the result
+
+    def progress(line: str) -> None:
+        print(f"  {line}", file=sys.stderr, flush=True)
+
+    print(f"qa {package.name} {package.manifest.version} ({package.path})", file=sys.stderr)
+    run = QaRun(package, root, progress, ns.timeout)
+    try:
+        measured, path = asyncio.run(run.run())
+    except QaError as exc:
+        print(f"hookwire plugins {exc}", file=sys.stderr)
+        return 1
+    if ns.json:
+        print(msgspec.json.format(msgspec.json.encode(measured), indent=2).decode())
+    else:
+        print("\n".join(render_measured(measured, str(path))))
+    failed = measured.tests.failed + measured.tests.errors
+    return 1 if failed else 0

@@ -1,0 +1,175 @@
+"""CLI commands for worker pools and their venvs: workers, venvs list, venvs prune."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+from hookwire.router._stack import Stack, StackError, default_data_dir
+from hookwire.router.cli._service import DEFAULT_NATS, add_follow_option, add_logging_options
+from hookwire.router.config._load import Config, load_config
+from hookwire.router.errors import ConfigError
+from hookwire.router.pools._venv import VenvManager, scan
+from hookwire.router.pools._venvs import venv_root
+from hookwire.service import SignalQueue, configure_logging
+
+
+def add_parsers(sub: Any, env: Any) -> None:
+    p = sub.add_parser(
+        "workers",
+        help="run the worker pools of a config (no router)",
+        description="Make each plugin's venv, start `workers: N` processes per "
+        "plugin, restart crashed ones with backoff, drain them all on SIGTERM.",
+    )
+    p.add_argument("--config", **env("CONFIG", "config file (YAML)"))
+    p.add_argument(
+        "--nats", **env("NATS_URL", "NATS server URL", required=False, fallback=DEFAULT_NATS)
+    )
+    p.add_argument("--data-dir", **env("DATA_DIR", "data folder", required=False))
+    add_follow_option(p, env)
+    add_logging_options(p)
+    p.set_defaults(func=cmd_workers)
+
+    venvs = sub.add_parser(
+        "venvs",
+        help="list or prune the plugin venvs",
+        description="Each plugin runs in a venv of its own under the venv "
+        "folder (plugin_settings.venv_dir, $HOOKWIRE_VENV_DIR, or "
+        "<data dir>/venvs).",
+    )
+    vsub = venvs.add_subparsers(dest="venvs_command", metavar="ACTION", required=True)
+    for name, text in (
+        ("list", "show every venv: plugin, path, size, hash, in use or not"),
+        ("prune", "remove venvs of plugins no longer configured and stale hashes"),
+    ):
+        q = vsub.add_parser(name, help=text, description=text)
+        q.add_argument("--config", **env("CONFIG", "config file (YAML)"))
+        q.add_argument("--data-dir", **env("DATA_DIR", "data folder", required=False))
+        if name == "list":
+            q.add_argument("--json", action="store_true", help="print JSON")
+            q.set_defaults(func=cmd_venvs_list)
+        else:
+            q.add_argument(
+                "--dry-run", action="store_true", help="say what would go; remove nothing"
+            )
+            q.set_defaults(func=cmd_venvs_prune)
+
+
+def _load(path: str) -> Config | None:
+    try:
+        return load_config(path)
+    except ConfigError as exc:
+        print(str(exc), file=sys.stderr)
+        return None
+
+
+def cmd_workers(ns: argparse.Namespace) -> int:
+    config = _load(ns.config)
+    if config is None:
+        return 1
+    configure_logging(json=ns.log_json)
+    data_dir = Path(ns.data_dir) if ns.data_dir else None
+    return asyncio.run(_workers(config, ns.nats, data_dir, follow=ns.follow))
+
+
+async def _workers(config: Config, url: str, data_dir: Path | None, *, follow: bool = False) -> int:
+    signals = SignalQueue(signal.SIGTERM, signal.SIGINT)
+    stack = Stack(config, nats_url=url, data_dir=data_dir, router=False, follow=follow)
+    try:
+        await stack.start()
+    except (StackError, OSError) as exc:
+        await stack.stop()
+        print(f"hookwire workers: {exc}", file=sys.stderr)
+        return 1
+    print("worker pools are up", *stack.describe(), sep="\n", flush=True)
+    await signals.next()
+    signals.close()
+    await stack.stop()
+    return 0
+
+
+def venv_rows(config: Config, root: Path) -> list[dict[str, Any]]:
+    """Every venv under ``root`` with its state for ``config``: in use, stale or orphaned."""
+    manager = VenvManager(root, uv="uv")  # keys only: no uv call is made
+    current = {
+        p.name: manager.key(p.path)
+        for p in config.plugins.values()
+        if p.enabled and p.path is not None
+    }
+    rows = []
+    for plugin, key, path in scan(root):
+        if plugin not in current:
+            state = "orphaned"
+        else:
+            state = "in use" if current[plugin] == key else "stale"
+        rows.append(
+            {"plugin": plugin, "path": str(path), "size": _size(path), "hash": key, "state": state}
+        )
+    return rows
+
+
+def _size(path: Path) -> int:
+    total = 0
+    for dirpath, _, files in os.walk(path):
+        for f in files:
+            fp = Path(dirpath, f)
+            if not fp.is_symlink():
+                total += fp.stat().st_size
+    return total
+
+
+def _human(n: float) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} GB"
+
+
+def _root(ns: argparse.Namespace, config: Config) -> Path:
+    return venv_root(config, Path(ns.data_dir) if ns.data_dir else default_data_dir(config))
+
+
+def cmd_venvs_list(ns: argparse.Namespace) -> int:
+    config = _load(ns.config)
+    if config is None:
+        return 1
+    root = _root(ns, config)
+    rows = venv_rows(config, root)
+    if ns.json:
+        print(json.dumps({"root": str(root), "venvs": rows}, indent=2))
+        return 0
+    print(f"venvs in {root}: {len(rows)}")
+    for r in rows:
+        print(
+            f"  {r['plugin']:<18} {r['state']:<9} {_human(r['size']):>9}  {r['hash']}  {r['path']}"
+        )
+    return 0
+
+
+def cmd_venvs_prune(ns: argparse.Namespace) -> int:
+    config = _load(ns.config)
+    if config is None:
+        return 1
+    root = _root(ns, config)
+    doomed = [r for r in venv_rows(config, root) if r["state"] != "in use"]
+    leftovers = [p for p in root.glob(".*.tmp-*") if p.is_dir()] if root.is_dir() else []
+    verb = "would remove" if ns.dry_run else "removed"
+    for r in doomed:
+        if not ns.dry_run:
+            shutil.rmtree(r["path"])
+        print(f"{verb} {r['plugin']} ({r['state']}, {_human(r['size'])}): {r['path']}")
+    for path in leftovers:
+        if not ns.dry_run:
+            shutil.rmtree(path, ignore_errors=True)
+        print(f"{verb} unfinished build {path}")
+    if not doomed and not leftovers:
+        print(f"nothing to prune in {root}")
+    return 0

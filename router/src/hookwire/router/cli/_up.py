@@ -1,0 +1,279 @@
+"""CLI commands for a running deployment: up, send, status."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+import msgspec
+from nats.micro.service import ServiceVerb
+
+from hookwire import client as hw
+from hookwire.router._stack import Stack, StackError
+from hookwire.router.cli._render import render_result
+from hookwire.router.cli._service import DEFAULT_NATS, add_follow_option, add_logging_options
+from hookwire.router.errors import ConfigError
+from hookwire.router.live._discovery import collect
+from hookwire.router.live._store import ConfigRecord, read_config_file
+from hookwire.schemas import ENTITY_TYPES, Entity, subjects
+from hookwire.service import SignalQueue, configure_logging, connect
+
+
+def add_parsers(sub: Any, env: Any) -> None:
+    p = sub.add_parser(
+        "up",
+        help="run everything: NATS (embedded unless --nats), a router, the pools",
+        description="Start a whole deployment from one config. Without --nats (or "
+        "HOOKWIRE_NATS_URL) hookwire starts its own nats-server on a free loopback "
+        "port with JetStream in the data folder. Runs until Ctrl-C.",
+    )
+    p.add_argument("--config", **env("CONFIG", "config file (YAML)"))
+    p.add_argument(
+        "--nats",
+        **env("NATS_URL", "use this NATS server instead of an embedded one", required=False),
+    )
+    p.add_argument(
+        "--data-dir",
+        **env("DATA_DIR", "data folder (default: .hookwire beside the config)", required=False),
+    )
+    add_follow_option(p, env)
+    add_logging_options(p)
+    p.set_defaults(func=cmd_up)
+
+    p = sub.add_parser(
+        "send",
+        help="send one event and print the decision",
+        description="Publish one hook event (payload given as JSON) and print the reply.",
+    )
+    p.add_argument("hook", help="hook type, e.g. tool_pre_invoke")
+    p.add_argument(
+        "payload", help='the hook\'s payload as JSON, e.g. \'{"name": "t", "args": {}}\''
+    )
+    p.add_argument(
+        "--nats", **env("NATS_URL", "NATS server URL", required=False, fallback=DEFAULT_NATS)
+    )
+    p.add_argument(
+        "--entity-type", choices=ENTITY_TYPES, help="entity type (default: from the hook)"
+    )
+    p.add_argument("--name", help="entity name (default: from the payload)")
+    p.add_argument("--tags", default="", help="comma-separated entity tags")
+    for flag in (
+        "server-name",
+        "server-id",
+        "gateway-id",
+        "user",
+        "tenant-id",
+        "agent",
+        "request-id",
+    ):
+        p.add_argument(f"--{flag}", help=flag.replace("-", "_"))
+    p.add_argument("--timeout", type=float, default=10.0, help="seconds to wait (default 10)")
+    p.add_argument("--json", action="store_true", help="print the reply as JSON")
+    p.set_defaults(func=cmd_send)
+
+    p = sub.add_parser(
+        "status",
+        help="list the live routers and worker pools",
+        description="Ask every hookwire service on NATS for its info and stats.",
+    )
+    p.add_argument(
+        "--nats", **env("NATS_URL", "NATS server URL", required=False, fallback=DEFAULT_NATS)
+    )
+    p.add_argument(
+        "--wait", type=float, default=0.5, help="seconds to collect answers (default 0.5)"
+    )
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=cmd_status)
+
+
+def cmd_up(ns: argparse.Namespace) -> int:
+    try:
+        record, config = read_config_file(ns.config, action="up")
+    except ConfigError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    configure_logging(json=ns.log_json)
+    data_dir = Path(ns.data_dir) if ns.data_dir else None
+    # `up` runs its file: it stores it as the live config (when it differs) and follows
+    return asyncio.run(_up(config, ns.nats, data_dir, record if ns.follow else None))
+
+
+async def _up(
+    config: Any, nats_url: str | None, data_dir: Path | None, seed: ConfigRecord | None = None
+) -> int:
+    signals = SignalQueue(signal.SIGTERM, signal.SIGINT)
+    stack = Stack(config, nats_url=nats_url, data_dir=data_dir, follow=seed is not None, seed=seed)
+    try:
+        await stack.start()
+    except (StackError, OSError) as exc:
+        await stack.stop()
+        print(f"hookwire up: {exc}", file=sys.stderr)
+        return 1
+    print("hookwire is up", *stack.describe(), sep="\n", flush=True)
+    print(
+        f"try:  hookwire send --nats {stack.url} tool_pre_invoke "
+        '\'{"name": "send_email", "args": {"to": "bob@example.com"}}\'',
+        flush=True,
+    )
+    print("Ctrl-C stops everything.", flush=True)
+    await signals.next()
+    signals.close()
+    print("stopping: draining the router and the workers ...", flush=True)
+    await stack.stop()
+    return 0
+
+
+def _entity(ns: argparse.Namespace) -> Entity | None:
+    if not ns.entity_type:
+        return None
+    tags = [t for t in ns.tags.split(",") if t]
+    return Entity(type=ns.entity_type, name=ns.name or "", tags=tags)
+
+
+def cmd_send(ns: argparse.Namespace) -> int:
+    try:
+        payload = json.loads(ns.payload)
+    except json.JSONDecodeError as exc:
+        print(f"hookwire send: the payload is not valid JSON: {exc}", file=sys.stderr)
+        return 2
+    return asyncio.run(_send(ns, payload))
+
+
+async def _send(ns: argparse.Namespace, payload: Any) -> int:
+    options = {
+        k: getattr(ns, k)
+        for k in (
+            "server_name",
+            "server_id",
+            "gateway_id",
+            "user",
+            "tenant_id",
+            "agent",
+            "request_id",
+        )
+        if getattr(ns, k)
+    }
+    try:
+        async with await hw.connect(ns.nats, timeout=ns.timeout) as gateway:
+            result = await gateway.invoke(ns.hook, payload, entity=_entity(ns), **options)
+    except (
+        hw.HookwireUnavailable,
+        hw.HookwireTimeout,
+        hw.PayloadTooLarge,
+        hw.InvalidPayload,
+    ) as exc:
+        print(f"hookwire send: {exc}", file=sys.stderr)
+        return 1
+    if ns.json:
+        print(json.dumps(msgspec.to_builtins(result), indent=2))
+    else:
+        print(f"{ns.hook} {result.request_id}", *render_result(result), sep="\n")
+    return 0 if result.decision != "error" else 1
+
+
+def cmd_status(ns: argparse.Namespace) -> int:
+    configure_logging()  # logs go to stderr: stdout is the report (--json parses)
+    return asyncio.run(_status(ns))
+
+
+async def _status(ns: argparse.Namespace) -> int:
+    try:
+        nc = await connect(ns.nats, "hookwire-status", attempts=2, reconnect_time_wait=0.1)
+    except Exception as exc:
+        print(f"hookwire status: cannot connect to NATS at {ns.nats}: {exc!r}", file=sys.stderr)
+        return 1
+    try:
+        stats = await collect(nc, ServiceVerb.STATS, wait=ns.wait)
+        pools: list[dict[str, Any]] = []
+        for answer in await _gather_status(nc, ns.wait):
+            pools.extend(answer)
+    finally:
+        await nc.close()
+    report = summarize(stats, pools)
+    if ns.json:
+        print(json.dumps(report, indent=2))
+    else:
+        print("\n".join(render_status(report)))
+    return 0
+
+
+async def _gather_status(nc: Any, wait: float) -> list[list[dict[str, Any]]]:
+    inbox = nc.new_inbox()
+    answers: list[list[dict[str, Any]]] = []
+
+    async def got(msg: Any) -> None:
+        if msg.data:  # an empty message is NATS saying no supervisor is listening
+            with contextlib.suppress(ValueError):
+                answers.append(json.loads(msg.data))
+
+    sub = await nc.subscribe(inbox, cb=got)
+    await nc.publish(subjects.SUPERVISOR_STATUS, b"", reply=inbox)
+    await asyncio.sleep(wait)
+    await sub.unsubscribe()
+    return answers
+
+
+def summarize(stats: list[dict[str, Any]], pools: list[dict[str, Any]]) -> dict[str, Any]:
+    """Routers, worker processes by plugin, and supervised pools, from micro STATS answers."""
+    routers: list[dict[str, Any]] = []
+    workers: dict[str, dict[str, Any]] = {}
+    for s in stats:
+        requests = sum(e.get("num_requests", 0) for e in s.get("endpoints", []))
+        errors = sum(e.get("num_errors", 0) for e in s.get("endpoints", []))
+        if s.get("name") == "hookwire-router":
+            data = (s.get("endpoints") or [{}])[0].get("data") or {}
+            routers.append(
+                {
+                    "id": s["id"],
+                    "events": data.get("events", {}),
+                    "requests": requests,
+                    "config": data.get("config"),
+                    "disabled": data.get("disabled_instances", []),
+                    "revision": (data.get("live") or {}).get("revision"),
+                }
+            )
+        elif s.get("metadata", {}).get("role") == "worker":
+            plugin = s["metadata"].get("plugin", s["name"])
+            row = workers.setdefault(
+                plugin, {"plugin": plugin, "processes": 0, "requests": 0, "errors": 0}
+            )
+            row["processes"] += 1
+            row["requests"] += requests
+            row["errors"] += errors
+    return {
+        "routers": routers,
+        "workers": sorted(workers.values(), key=lambda r: r["plugin"]),
+        "pools": pools,
+    }
+
+
+def render_status(report: dict[str, Any]) -> list[str]:
+    lines = [f"routers: {len(report['routers'])}"]
+    for r in report["routers"]:
+        events = ", ".join(f"{k} {v}" for k, v in sorted(r["events"].items())) or "no events yet"
+        live = f"  live revision {r['revision']}" if r.get("revision") is not None else ""
+        lines.append(
+            f"  {r['id']}  {events}{live}"
+            + (f"  disabled: {r['disabled']}" if r["disabled"] else "")
+        )
+    lines.append(f"worker processes: {sum(w['processes'] for w in report['workers'])}")
+    for w in report["workers"]:
+        lines.append(
+            f"  {w['plugin']:<18} {w['processes']} process(es)  {w['requests']} requests  "
+            f"{w['errors']} errors"
+        )
+    if report["pools"]:
+        lines.append("supervised pools:")
+        for p in report["pools"]:
+            state = "FAILED" if p["failed"] else "ok"
+            lines.append(
+                f"  {p['plugin']:<18} {state:<6} {p['alive']}/{p['workers']} alive  "
+                f"{p['restarts']} restarts  last error: {p['last_error'] or '-'}"
+            )
+    return lines

@@ -1,0 +1,194 @@
+"""Loading a config file: every problem is collected and reported at once."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from hookwire.router._yaml import YamlDoc, load_yaml, parse_yaml
+from hookwire.router.catalog._manifest import PluginPackage, discover, pydantic_problems
+from hookwire.router.config._compile import compile_rules, reverse_order_warnings
+from hookwire.router.config._legacy import legacy_routes
+from hookwire.router.config._model import ConfigFile, PluginSettings
+from hookwire.router.config._plugins import PluginDef, build_plugin, plugin_entries
+from hookwire.router.config._policy import check_plugins
+from hookwire.router.errors import ConfigError, Problem, ProblemList, YamlPath
+from hookwire.router.routing._index import RuleIndex, Strategy
+from hookwire.router.routing._rules import CompiledRule
+from hookwire.schemas import BUILTIN_HOOKS
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """A loaded, checked config: plugins, compiled rules and the warnings found."""
+
+    file: str
+    settings: PluginSettings
+    plugins: Mapping[str, PluginDef]
+    packages: Mapping[str, PluginPackage]
+    rules: tuple[CompiledRule, ...]
+    routes: tuple[dict[str, Any], ...]
+    legacy: bool
+    strategy: Strategy
+    warnings: tuple[Problem, ...]
+    known_hooks: frozenset[str]
+
+    def build_index(self) -> RuleIndex:
+        """A fresh rule index (with its own cache) for this config."""
+        return RuleIndex(self.rules, self.strategy, self.settings.route_cache_size)
+
+
+def load_config(path: str | Path) -> Config:
+    """Load and check the config at ``path``; raises ConfigError listing every problem."""
+    return config_from_doc(load_yaml(path), Path(path).parent)
+
+
+def config_from_text(text: str, file: str = "<config>", base_dir: Path | None = None) -> Config:
+    """Load a config from YAML text (``file`` names it in errors)."""
+    return config_from_doc(parse_yaml(text, file), base_dir or Path.cwd())
+
+
+def config_from_doc(doc: YamlDoc, base_dir: Path) -> Config:
+    problems = ProblemList()
+    data = doc.data if doc.data is not None else {}
+    if not isinstance(data, Mapping):
+        raise ConfigError(
+            [
+                doc.problem(
+                    (),
+                    "a config must be a mapping of top-level keys",
+                    "start with `plugins:` and `routes:`",
+                )
+            ]
+        )
+    top = _top_level(doc, data, problems)
+    settings = top.plugin_settings
+    dirs = [
+        (
+            _resolve(base_dir, d),
+            doc.problem(
+                ("plugin_dirs", i),
+                f"folder {d!r} does not exist",
+                "fix the path (relative to the config file)",
+            ),
+        )
+        for i, d in enumerate(top.plugin_dirs)
+    ]
+    packages = discover(dirs, problems)
+    found: list[Problem] = []
+    entries = plugin_entries(doc, top.plugins, found)
+    plugins: dict[str, PluginDef] = {}
+    for path, entry in entries:
+        plugin = build_plugin(doc, path, entry, packages, settings, found)
+        if plugin is not None:
+            plugins[plugin.name] = plugin
+    policy = check_plugins(doc, plugins.values(), settings)  # versions and maturity
+    found.extend(policy.errors)
+    known_hooks = set(BUILTIN_HOOKS)
+    for package in packages.values():
+        known_hooks.update(package.manifest.hooks)
+
+    routing = settings.enable_plugin_routing
+    if routing is None:
+        routing = top.routes is not None
+    warnings: list[Problem] = list(policy.warnings)
+    if routing:
+        for path, entry in entries:
+            if entry.conditions:
+                found.append(
+                    doc.problem(
+                        (*path, "conditions"),
+                        "legacy `conditions` do not apply when routes are used",
+                        "express them as routes (hookwire migrate) and remove them",
+                    )
+                )
+        routes = [r for r in top.routes or []]
+        strategy: Strategy = settings.rule_merge_strategy
+        route_doc, route_prefix = doc, ("routes",)
+    else:
+        if top.routes:
+            warnings.append(
+                doc.problem(
+                    ("routes",),
+                    "routes are ignored: enable_plugin_routing is false",
+                    "remove `enable_plugin_routing: false` to use them",
+                )
+            )
+        routes = legacy_routes(
+            [(e, plugins[e.name].hooks) for _, e in entries if e.name in plugins]
+        )
+        strategy = "merge_all"
+        route_doc, route_prefix = _generated(doc), ("<legacy routes>",)
+    broken = _entry_names(top.plugins) - plugins.keys()
+    rules = compile_rules(route_doc, route_prefix, routes, plugins, known_hooks, found, broken)
+    problems.extend(found)
+    problems.raise_if_any()
+    warnings.extend(reverse_order_warnings(doc, rules, strategy))
+    if routing:
+        warnings.extend(_unattached(doc, entries, rules))
+    return Config(
+        file=doc.file,
+        settings=settings,
+        plugins=plugins,
+        packages=packages,
+        rules=tuple(rules),
+        routes=tuple(routes),
+        legacy=not routing,
+        strategy=strategy,
+        warnings=tuple(warnings),
+        known_hooks=frozenset(known_hooks),
+    )
+
+
+def _top_level(doc: YamlDoc, data: Mapping[str, Any], problems: ProblemList) -> ConfigFile:
+    """The top level; after a problem there, each section that still parses is kept so
+    plugins and routes are checked too (every problem is reported at once)."""
+    try:
+        return ConfigFile.model_validate(data)
+    except ValidationError as exc:
+        problems.extend(pydantic_problems(doc, exc))
+    kept: dict[str, Any] = {}
+    for key in ConfigFile.model_fields:
+        if key in data:
+            try:
+                ConfigFile.model_validate({key: data[key]})
+            except ValidationError:
+                continue
+            kept[key] = data[key]
+    return ConfigFile.model_validate(kept)
+
+
+def _resolve(base: Path, folder: str) -> Path:
+    p = Path(folder).expanduser()
+    return p if p.is_absolute() else base / p
+
+
+def _entry_names(raw: Any) -> set[str]:
+    """Every plugin name the ``plugins`` section mentions, whether its entry is valid or not."""
+    if isinstance(raw, Mapping):
+        return {str(name) for name in raw}
+    return {str(e["name"]) for e in raw if isinstance(e, Mapping) and "name" in e}
+
+
+def _generated(doc: YamlDoc) -> YamlDoc:
+    """A stand-in document for rules generated from legacy plugins (they have no lines)."""
+    return YamlDoc(doc.file, None, {})
+
+
+def _unattached(
+    doc: YamlDoc, entries: list[tuple[YamlPath, Any]], rules: list[CompiledRule]
+) -> list[Problem]:
+    used = {att.instance.plugin for rule in rules for att in rule.attachments}
+    return [
+        doc.problem(
+            path,
+            f"plugin {entry.name!r} is configured but no route attaches it",
+            "attach it in a route or remove it",
+        )
+        for path, entry in entries
+        if entry.name not in used and entry.enabled
+    ]

@@ -1,0 +1,128 @@
+"""The config file as pydantic models: shape and types only.
+
+Cross-references (plugin names, hooks, schemas, ``when``) are checked by ``_config``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, PositiveInt, field_validator
+
+from hookwire.router.routing._modes import MODE_NAMES
+from hookwire.schemas import EntityType
+
+StrOrList = str | list[str]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _check_mode(value: str | None) -> str | None:
+    if value is not None and value not in MODE_NAMES:
+        raise ValueError(f"unknown mode {value!r}; use one of: {', '.join(MODE_NAMES)}")
+    return value
+
+
+def _non_empty(value: Any) -> Any:
+    if isinstance(value, list) and not value:
+        raise ValueError("empty list matches nothing; remove the key or list at least one value")
+    return value
+
+
+class PluginSettings(_Model):
+    """Global settings (``plugin_settings``)."""
+
+    plugin_timeout: PositiveFloat = 30.0
+    fail_on_plugin_error: bool = False
+    enable_plugin_routing: bool | None = None
+    rule_merge_strategy: Literal["most_specific", "merge_all"] = "most_specific"
+    environment: Literal["development", "production"] = "development"
+    event_timeout: PositiveFloat | None = None
+    max_concurrent_events: PositiveInt = 512
+    route_cache_size: PositiveInt = 10_000
+    data_dir: str | None = None
+    venv_dir: str | None = None
+
+
+class Condition(_Model):
+    """A legacy ContextForge condition: the fields inside one condition are AND-ed."""
+
+    server_ids: list[str] | None = None
+    tenant_ids: list[str] | None = None
+    tools: list[str] | None = None
+    prompts: list[str] | None = None
+    resources: list[str] | None = None
+    agents: list[str] | None = None
+    user_patterns: list[str] | None = None
+
+
+class PluginEntry(_Model):
+    """One entry of ``plugins`` (either form); ``name`` is filled in for the short form."""
+
+    name: str
+    kind: str | None = None
+    enabled: bool = True
+    mode: str | None = None
+    on_error: Literal["fail", "ignore", "disable"] | None = None
+    priority: int | None = None
+    hooks: list[str] | None = None
+    config: dict[str, Any] = {}
+    timeout: PositiveFloat | None = None
+    conditions: list[Condition] = []
+    version: str | None = None
+    workers: PositiveInt = 1
+    allow_deprecated: bool = False
+    description: str | None = None
+    author: str | None = None
+    tags: list[str] = []
+
+    _mode = field_validator("mode")(_check_mode)
+
+
+class Attachment(_Model):
+    """A plugin attached by a rule (``routes[i].plugins[j]``)."""
+
+    name: str
+    priority: int | None = None
+    mode: str | None = None
+    on_error: Literal["fail", "ignore", "disable"] | None = None
+    hooks: list[str] | None = None
+    config: dict[str, Any] = {}
+    override: bool = False
+    timeout: PositiveFloat | None = None
+
+    _mode = field_validator("mode")(_check_mode)
+    _hooks = field_validator("hooks")(_non_empty)
+
+
+class Rule(_Model):
+    """One routing rule (``routes[i]``)."""
+
+    display_name: str | None = None
+    entities: list[EntityType] | None = None
+    name: StrOrList | None = None
+    tags: list[str] | None = None
+    hooks: list[str] | None = None
+    server_name: StrOrList | None = None
+    server_id: StrOrList | None = None
+    gateway_id: StrOrList | None = None
+    when: str | None = None
+    priority: int | None = None
+    reverse_order_on_post: bool = False
+    plugins: Annotated[list[Attachment], Field(min_length=1)]
+    metadata: dict[str, Any] = {}
+
+    _lists = field_validator(
+        "entities", "name", "tags", "hooks", "server_name", "server_id", "gateway_id"
+    )(_non_empty)
+
+
+class ConfigFile(_Model):
+    """The top level of a hookwire config file."""
+
+    plugin_settings: PluginSettings = PluginSettings()
+    plugins: dict[str, Any] | list[Any] = {}
+    routes: list[Any] | None = None
+    plugin_dirs: list[str] = []

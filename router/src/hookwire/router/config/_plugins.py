@@ -1,0 +1,196 @@
+"""Configured plugins: a manifest, the entry in ``plugins``, and the effective base config."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+from pydantic import ValidationError
+
+from hookwire.router._yaml import YamlDoc
+from hookwire.router.catalog._manifest import Manifest, PluginPackage, pydantic_problems
+from hookwire.router.catalog._merge import deep_merge, schema_defaults
+from hookwire.router.config._model import PluginEntry, PluginSettings
+from hookwire.router.errors import Problem, YamlPath
+from hookwire.router.routing._modes import Mode, OnError, parse_mode
+
+
+@dataclass(frozen=True, slots=True)
+class PluginDef:
+    """A plugin as this deployment configures it."""
+
+    name: str
+    kind: str
+    entry: PluginEntry
+    manifest: Manifest | None
+    path: Path | None
+    hooks: tuple[str, ...]
+    mode: Mode
+    on_error: OnError
+    config: Mapping[str, Any]
+    timeout: float
+    validator: jsonschema.protocols.Validator
+    yaml_path: YamlPath
+
+    @property
+    def enabled(self) -> bool:
+        return self.entry.enabled and self.mode is not Mode.DISABLED
+
+
+def config_problems(
+    doc: YamlDoc, validator: jsonschema.protocols.Validator, config: Any, path: YamlPath
+) -> list[Problem]:
+    """Every way ``config`` breaks the plugin's schema, located under ``path``."""
+    out = []
+    errors = sorted(validator.iter_errors(config), key=lambda e: list(map(str, e.absolute_path)))
+    for err in errors:
+        where = (*path, *err.absolute_path)
+        out.append(doc.problem(where, f"invalid plugin config: {err.message}", _schema_fix(err)))
+    return out
+
+
+def _schema_fix(err: jsonschema.ValidationError) -> str:
+    schema = err.schema if isinstance(err.schema, Mapping) else {}
+    if err.validator == "additionalProperties":
+        allowed = sorted((schema.get("properties") or {}).keys())
+        return f"allowed keys: {', '.join(allowed)}" if allowed else "remove the key"
+    if err.validator == "enum":
+        return f"use one of: {', '.join(repr(v) for v in err.validator_value)}"  # type: ignore[union-attr]
+    if err.validator == "type":
+        return f"give a value of type {err.validator_value}"
+    return "see the plugin's config_schema (hookwire plugins show NAME)"
+
+
+def plugin_entries(
+    doc: YamlDoc, raw: Any, problems: list[Problem]
+) -> list[tuple[YamlPath, PluginEntry]]:
+    """The ``plugins`` section, either form, as (yaml path, entry) pairs."""
+    items: list[tuple[YamlPath, dict[str, Any]]] = []
+    if isinstance(raw, Mapping):
+        for name, settings in raw.items():
+            if settings is None:
+                settings = {}
+            if not isinstance(settings, Mapping):
+                problems.append(
+                    doc.problem(
+                        ("plugins", name),
+                        "expected a mapping of settings",
+                        f"write `{name}: {{}}` to enable it with its defaults",
+                    )
+                )
+                continue
+            if "name" in settings and settings["name"] != name:
+                problems.append(
+                    doc.problem(
+                        ("plugins", name, "name"),
+                        "short form takes the name from the key",
+                        "remove `name`",
+                    )
+                )
+                continue
+            items.append((("plugins", str(name)), {**settings, "name": str(name)}))
+    else:
+        for i, settings in enumerate(raw):
+            if not isinstance(settings, Mapping):
+                problems.append(doc.problem(("plugins", i), "expected a mapping with `name`"))
+                continue
+            items.append((("plugins", i), dict(settings)))
+    out = []
+    seen: dict[str, YamlPath] = {}
+    for path, settings in items:
+        try:
+            entry = PluginEntry.model_validate(settings)
+        except ValidationError as exc:
+            problems.extend(pydantic_problems(doc, exc, path))
+            continue
+        if entry.name in seen:
+            problems.append(
+                doc.problem(
+                    (*path, "name"),
+                    f"plugin {entry.name!r} is configured twice",
+                    "give the second a different name and `kind`",
+                )
+            )
+            continue
+        seen[entry.name] = path
+        out.append((path, entry))
+    return out
+
+
+def _bare_class(kind: str) -> bool:
+    """``module.Class`` (or ``module:Class``) names a class with no manifest."""
+    return "." in kind or ":" in kind
+
+
+def build_plugin(
+    doc: YamlDoc,
+    path: YamlPath,
+    entry: PluginEntry,
+    packages: Mapping[str, PluginPackage],
+    settings: PluginSettings,
+    problems: list[Problem],
+) -> PluginDef | None:
+    """Check one ``plugins`` entry against its manifest and compute its base config."""
+    kind = entry.kind or entry.name
+    package = packages.get(kind)
+    manifest = package.manifest if package else None
+    if package is None and not _bare_class(kind):
+        known = ", ".join(sorted(packages)) or "none found"
+        where = (*path, "kind") if entry.kind else path
+        problems.append(
+            doc.problem(
+                where,
+                f"unknown plugin {kind!r}: no plugin-manifest.yaml with that name in plugin_dirs",
+                f"fix the name or add its folder to plugin_dirs (known: {known})",
+            )
+        )
+        return None
+    if manifest is None and not entry.hooks:
+        problems.append(
+            doc.problem(
+                path, f"bare class {kind!r} has no manifest to take hooks from", "list its `hooks`"
+            )
+        )
+        return None
+    implemented = tuple(manifest.hooks) if manifest else tuple(entry.hooks or ())
+    hooks = implemented
+    bad = False
+    if entry.hooks is not None and manifest is not None:
+        for i, hook in enumerate(entry.hooks):
+            if hook not in implemented:
+                problems.append(
+                    doc.problem(
+                        (*path, "hooks", i),
+                        f"plugin {kind!r} does not implement hook {hook!r}",
+                        f"use some of: {', '.join(implemented)}",
+                    )
+                )
+                bad = True
+        hooks = tuple(h for h in implemented if h in entry.hooks)
+    mode, implied = parse_mode(entry.mode or "sequential")
+    on_error = OnError(entry.on_error) if entry.on_error else (implied or OnError.FAIL)
+    schema = manifest.config_schema if manifest else {}
+    validator = jsonschema.Draft202012Validator(schema)
+    defaults = schema_defaults(schema)
+    config = deep_merge(defaults if isinstance(defaults, Mapping) else {}, entry.config)
+    found = config_problems(doc, validator, config, (*path, "config"))
+    if found or bad:
+        problems.extend(found)
+        return None
+    return PluginDef(
+        name=entry.name,
+        kind=kind,
+        entry=entry,
+        manifest=manifest,
+        path=package.path if package else None,
+        hooks=hooks,
+        mode=mode,
+        on_error=on_error,
+        config=config,
+        timeout=entry.timeout or settings.plugin_timeout,
+        validator=validator,
+        yaml_path=path,
+    )

@@ -1,0 +1,1 @@
+"""The router service: events from NATS through their resolved plugins, phase by phase."""

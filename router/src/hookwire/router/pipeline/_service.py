@@ -1,0 +1,179 @@
+"""The router service: takes hook events from NATS and answers each with a decision."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from importlib.metadata import version
+from typing import Any
+
+import msgspec
+import structlog
+from nats.aio.client import Client
+from nats.aio.msg import Msg
+
+from hookwire.router.catalog._maturity import log_maturity
+from hookwire.router.catalog._registry_service import RegistryService
+from hookwire.router.config._load import Config
+from hookwire.router.pipeline._calls import check_payload
+from hookwire.router.pipeline._pipeline import EventRun, Pipeline
+from hookwire.router.routing._index import RuleIndex
+from hookwire.router.routing._modes import Mode
+from hookwire.schemas import (
+    ErrorInfo,
+    GatewayReply,
+    GatewayRequest,
+)
+from hookwire.schemas.subjects import ROUTER_QUEUE, hook_from_subject, hook_wildcard
+from hookwire.service import Requests, Service
+
+log = structlog.get_logger("hookwire.router")
+_decode_event = msgspec.json.Decoder(GatewayRequest).decode
+_encode = msgspec.json.Encoder().encode
+ROUTER_SERVICE = "hookwire-router"
+
+
+def error_reply(code: str, message: str, request_id: str = "") -> bytes:
+    """An ``error`` decision, encoded."""
+    reply = GatewayReply(
+        request_id=request_id, decision="error", error=ErrorInfo(code=code, message=message)
+    )
+    return _encode(reply)
+
+
+class Router:
+    """Subscribes ``hookwire.hook.*`` in the routers' queue group; stateless per event.
+
+    ``reload`` builds a new rule index and swaps it in: an event in flight keeps
+    the index (and config) it started with.
+    """
+
+    def __init__(self, nc: Client, config: Config) -> None:
+        self.nc = nc
+        self.config = config
+        self.index: RuleIndex = config.build_index()
+        self.requests = Requests(nc)  # one reply inbox for every plugin call
+        self.pipeline = Pipeline(nc, config.settings.fail_on_plugin_error, self.requests)
+        self.counts: Counter[str] = Counter()
+        #: the live config revision running (None: the file's config); see _follow.py
+        self.revision: int | None = None
+        #: whether this router follows the live config (hookwire apply)
+        self.following = False
+        self._before_swap: frozenset[asyncio.Task[None]] = frozenset()
+        self.service = Service(
+            nc,
+            name=ROUTER_SERVICE,
+            version=version("hookwire-router"),
+            description="hookwire router: resolves plugins for hook events and runs them",
+            metadata={"role": "router", "config": config.file},
+            max_concurrency=config.settings.max_concurrent_events,
+            stats_data=self.stats,
+        )
+        self.registry = RegistryService(nc, config.packages)  # hookwire.registry.*
+
+    async def start(self) -> None:
+        await self.requests.start()
+        await self.service.start()
+        await self.service.add_endpoint(
+            "events",
+            hook_wildcard(),
+            ROUTER_QUEUE,
+            self.handle,
+            lambda exc: error_reply("internal", f"router failed on this event: {exc!r}"),
+        )
+        await self.registry.start()
+        log_maturity(self.config.plugins.values(), self.config.settings)
+        log.info(
+            "router.started",
+            subject=hook_wildcard(),
+            queue=ROUTER_QUEUE,
+            rules=len(self.config.rules),
+            plugins=len(self.config.plugins),
+        )
+
+    def reload(self, config: Config, revision: int | None = None) -> None:
+        """Swap in ``config`` atomically; instances disabled by errors are enabled again.
+
+        ``revision`` is the live config revision it came from (None: a file).
+        """
+        index = config.build_index()
+        self.config, self.index = config, index
+        self.registry.update(config.packages)
+        log_maturity(config.plugins.values(), config.settings)
+        self.revision = revision
+        # events in flight now may still call plugins of the old config
+        self._before_swap = self.service.in_flight_tasks()
+        self.pipeline = Pipeline(self.nc, config.settings.fail_on_plugin_error, self.requests)
+        log.info("router.config.reloaded", file=config.file, rules=len(config.rules))
+
+    async def handle(self, msg: Msg) -> bytes:
+        """One event in, one encoded reply out; a bad event gets an ``error`` reply."""
+        try:
+            event = _decode_event(msg.data)
+        except msgspec.MsgspecError as exc:
+            self.counts["malformed"] += 1
+            return error_reply(
+                "malformed_event", f"event does not fit the GatewayRequest schema: {exc}"
+            )
+        problem = self._reject(event, hook_from_subject(msg.subject))
+        if problem is not None:
+            self.counts["rejected"] += 1
+            return error_reply(problem[0], problem[1], event.request_id)
+        config, index, pipeline = self.config, self.index, self.pipeline
+        plugins = index.resolve(event)
+        # The config's event_timeout caps the budget; an event may ask for less.
+        budgets = [b for b in (event.timeout, config.settings.event_timeout) if b]
+        budget = min(budgets) if budgets else None
+        deadline = asyncio.get_running_loop().time() + budget if budget else None
+        run = EventRun(event, deadline)
+        reply = await pipeline.run(run, plugins)
+        self.counts[reply.decision] += 1
+        data = _encode(reply)
+        if len(data) > self.nc.max_payload:
+            self.counts["too_large"] += 1
+            return error_reply(
+                "reply_too_large",
+                f"the reply is {len(data)} bytes, over the server's "
+                f"max_payload of {self.nc.max_payload}",
+                event.request_id,
+            )
+        if any(p.instance.mode is Mode.FIRE_AND_FORGET for p in plugins):
+            asyncio.get_running_loop().create_task(pipeline.fire_and_forget(run, plugins))
+        return data
+
+    def _reject(self, event: GatewayRequest, subject_hook: str) -> tuple[str, str] | None:
+        if event.hook != subject_hook:
+            return (
+                "hook_mismatch",
+                f"event hook {event.hook!r} was sent to the subject of {subject_hook!r}",
+            )
+        if event.hook not in self.config.known_hooks:
+            return (
+                "unknown_hook",
+                f"unknown hook {event.hook!r}: not built in nor declared by a plugin",
+            )
+        problem = check_payload(event.hook, event.payload)
+        if problem is not None:
+            return "invalid_payload", f"payload does not fit the {event.hook} schema: {problem}"
+        return None
+
+    def stats(self) -> dict[str, Any]:
+        return {
+            "events": dict(self.counts),
+            "config": self.config.file,
+            "rules": len(self.config.rules),
+            "cache": self.index.cache_info(),
+            "when_errors": self.index.stats.when_errors,
+            "disabled_instances": sorted(self.pipeline.disabled),
+            "live": {
+                "following": self.following,
+                "revision": self.revision,
+                "older_in_flight": sum(1 for t in self._before_swap if not t.done()),
+            },
+        }
+
+    async def drain(self, timeout: float = 30.0) -> None:
+        """Stop taking events, finish those in flight (their plugin replies still arrive)."""
+        await self.service.drain(timeout)
+        await self.registry.drain()
+        log.info("router.drained", events=dict(self.counts))

@@ -1,0 +1,1 @@
+"""Running plugins: uv venvs, supervised worker pools and the embedded nats-server."""

@@ -1,0 +1,140 @@
+"""``hookwire explain``: how an event resolves, rule by rule, without running anything."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from hookwire.router.config._load import Config
+from hookwire.router.routing._event import event_names, static_key
+from hookwire.router.routing._instances import ResolvedPlugin
+from hookwire.router.routing._order import order_plugins
+from hookwire.router.routing._rules import CompiledRule
+from hookwire.schemas import GatewayRequest, is_post_hook
+
+
+@dataclass(frozen=True, slots=True)
+class RuleReport:
+    """One rule's fate for one event."""
+
+    rule: CompiledRule
+    matched: bool
+    kept: bool
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    """The resolved plugins and a report for every rule."""
+
+    event: GatewayRequest
+    strategy: str
+    plugins: tuple[ResolvedPlugin, ...]
+    rules: tuple[RuleReport, ...]
+    reversed: bool
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``--json`` form (ROUTING.md section 10)."""
+        return {
+            "hook": self.event.hook,
+            "strategy": self.strategy,
+            "reversed": self.reversed,
+            "plugins": [
+                {
+                    "plugin": r.instance.plugin,
+                    "instance": r.instance.id,
+                    "priority": r.priority,
+                    "mode": r.instance.mode.value,
+                    "on_error": r.instance.on_error.value,
+                    "timeout": r.instance.timeout,
+                    "hooks": list(r.instance.hooks),
+                    "config": r.instance.config,
+                    "rule": r.rule,
+                }
+                for r in self.plugins
+            ],
+            "rules": [
+                {
+                    "rule": rep.rule.index,
+                    "display_name": rep.rule.display_name,
+                    "score": rep.rule.score,
+                    "matched": rep.matched,
+                    "kept": rep.kept,
+                    "reason": rep.reason,
+                }
+                for rep in self.rules
+            ],
+        }
+
+
+def _match(rule: CompiledRule, event: GatewayRequest, names: dict[str, Any] | None) -> str | None:
+    why = rule.mismatch(static_key(event))
+    if why is not None or rule.when is None:
+        return why
+    try:
+        ok = rule.when.evaluate(names or event_names(event))
+    except Exception as exc:
+        return f"when raised {type(exc).__name__}: {exc} (the rule does not match)"
+    return None if ok else f"when {rule.when.source!r} is false"
+
+
+def explain(config: Config, event: GatewayRequest) -> Explanation:
+    """Resolve ``event`` against ``config`` rule by rule, saying why each was kept or not."""
+    names = event_names(event)
+    why_not = {rule.index: _match(rule, event, names) for rule in config.rules}
+    matched = [r for r in config.rules if why_not[r.index] is None]
+    top = max((r.score for r in matched), default=0)
+    if config.strategy == "most_specific":
+        kept = [r for r in matched if r.score == top]
+    else:
+        kept = matched
+    kept_ids = {r.index for r in kept}
+    reports = []
+    for rule in config.rules:
+        reason = why_not[rule.index]
+        if reason is not None:
+            reports.append(RuleReport(rule, False, False, f"no match: {reason}"))
+        elif rule.index in kept_ids:
+            reports.append(RuleReport(rule, True, True, _kept_reason(config.strategy, rule)))
+        else:
+            text = f"dropped: score {rule.score} < {top} (most_specific keeps the highest)"
+            reports.append(RuleReport(rule, True, False, text))
+    plugins = order_plugins(kept, event.hook)
+    flipped = is_post_hook(event.hook) and any(r.reverse_order_on_post for r in kept)
+    return Explanation(event, config.strategy, plugins, tuple(reports), flipped)
+
+
+def _kept_reason(strategy: str, rule: CompiledRule) -> str:
+    if strategy == "merge_all":
+        return "kept: merge_all keeps every matching rule"
+    return f"kept: highest score among matching rules ({rule.score})"
+
+
+def render(exp: Explanation) -> str:
+    """The explanation as aligned text for people."""
+    ev = exp.event
+    if ev.entity is None:
+        what = "HTTP-level event"
+    else:
+        tags = f" tags={','.join(ev.entity.tags)}" if ev.entity.tags else ""
+        what = f"{ev.entity.type} {ev.entity.name!r}{tags}"
+    lines = [f"event: {ev.hook} on {what}", f"strategy: {exp.strategy}", ""]
+    if exp.plugins:
+        note = " (reversed for the post hook)" if exp.reversed else ""
+        lines.append(f"plugins, in order{note}:")
+        width = max(len(r.instance.id) for r in exp.plugins)
+        for n, r in enumerate(exp.plugins, 1):
+            inst = r.instance
+            lines.append(
+                f"  {n}. {inst.id:<{width}}  priority {r.priority:<4} {inst.mode.value:<15} "
+                f"routes[{r.rule}]  config {dict(inst.config)}"
+            )
+    else:
+        lines.append("plugins: none run for this event")
+    lines.append("")
+    lines.append("rules:")
+    labels = [rep.rule.label for rep in exp.rules]
+    width = max((len(x) for x in labels), default=0)
+    for label, rep in zip(labels, exp.rules, strict=True):
+        lines.append(f"  {label:<{width}}  score {rep.rule.score:<5} {rep.reason}")
+    return "\n".join(lines)
