@@ -1,7 +1,8 @@
 """``hookwire plugins qa`` measures a real plugin: its tests under coverage in a real venv.
 
 One plugin (a copy of pii_masker, so nothing is written into the repository) is measured
-once for the module; uv runs offline, from the cache the dev venv's ``uv sync`` filled.
+once for the module. uv installs the test tools (pinned to the dev venv's versions) from the
+package index as a user's machine would: no test may rely on what a warm uv cache holds.
 """
 
 from __future__ import annotations
@@ -45,11 +46,6 @@ class Measured:
     started: dt.datetime
 
 
-@pytest.fixture(autouse=True)
-def _uv_offline(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("UV_OFFLINE", "1")
-
-
 def copy_pii_masker(root: Path) -> Path:
     target = root / "pii_masker"
     shutil.copytree(PII_MASKER, target, ignore=shutil.ignore_patterns("__pycache__", MEASURED_FILE))
@@ -63,9 +59,7 @@ def qa(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Measured]:
     package = packages_from(None, [str(base / "plugins")])["pii_masker"]
     progress: list[str] = []
     started = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    with pytest.MonkeyPatch.context() as patch:  # module fixtures come before _uv_offline
-        patch.setenv("UV_OFFLINE", "1")
-        measured, path = asyncio.run(QaRun(package, base / "venvs", progress.append).run())
+    measured, path = asyncio.run(QaRun(package, base / "venvs", progress.append).run())
     yield Measured(base / "plugins", base / "venvs", measured, path, progress, started)
 
 
