@@ -1,4 +1,4 @@
-"""Dependencies point one way: schemas <- client <- workers, router (STYLE.md).
+"""Dependencies point one way: schemas <- client <- workers, router (the workspace's layout rule).
 
 Each member is imported in a venv holding only it and its declared dependencies (at the
 versions of uv.lock), because the one shared dev venv hides a missing declaration. The

@@ -1,4 +1,4 @@
-"""``hookwire check``, ``explain`` and ``migrate`` (ROUTING.md sections 9 and 10)."""
+"""``hookwire check``, ``explain`` and ``migrate`` (docs/routing.md: legacy, explain)."""
 
 from __future__ import annotations
 
@@ -157,7 +157,7 @@ def test_check_broken_config_exits_1_with_every_problem_on_stderr(
     assert "(fix: give a value of type string)" in mask
     assert when.startswith(f"{broken_file}:7: routes[0].when: ")
     assert "unknown name 'usr'" in when
-    assert "(fix: see ROUTING.md section 7" in when
+    assert "(fix: see docs/routing.md#when-expressions" in when
     assert unscoped.startswith(f"{broken_file}:9: routes[1]: ")
     assert "(fix: set `hooks`, `when`" in unscoped
 

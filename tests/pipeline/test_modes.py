@@ -1,4 +1,4 @@
-"""PIPELINE.md's modes table, on a real router, real NATS and in-process workers."""
+"""docs/pipeline.md's modes table, on a real router, real NATS and in-process workers."""
 
 from __future__ import annotations
 
@@ -212,7 +212,7 @@ async def test_fire_and_forget_never_affects_the_decision(deploy: Deploy, log: P
 
 @pytest.mark.xfail(
     strict=True,
-    reason="PIPELINE.md: fire_and_forget goes through JetStream so a worker that is down "
+    reason="design: fire_and_forget goes through JetStream so a worker that is down "
     "catches up; issue 3 allows a plain publish until the recording/replay work makes it "
     "durable, so today the event is lost",
 )

@@ -1,4 +1,5 @@
-"""The rule index's own promises (ROUTING.md sections 7 and 8) beyond resolution results."""
+"""The rule index's own promises beyond resolution results (docs/routing.md: `when`
+expressions, caching and reloads)."""
 
 from __future__ import annotations
 

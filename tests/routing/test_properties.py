@@ -7,7 +7,7 @@ priorities, configs, modes and hooks; one-rule configs exercise no tie-break, so
 are left to the scenarios) and a handful of random events, then checks:
 
 - the rule index agrees with ``explain`` (the per-rule evaluation) and with a reference
-  model written here from ROUTING.md sections 3-6;
+  model written here from docs/routing.md (matching, specificity, order, instances);
 - resolution is stable: again, on a fresh index, and with the tags reordered/duplicated;
 - the route cache never changes a result (cache of 1 vs a large cache);
 - the order is total: distinct resolved entries never tie under the documented key.
@@ -261,7 +261,7 @@ def _as_set(value: str | list[str] | None) -> set[str] | None:
     return {value} if isinstance(value, str) else set(value)
 
 
-# --- a reference model of ROUTING.md sections 3-6 ---------------------------------------
+# --- a reference model of docs/routing.md: matching, specificity, order, instances ------
 
 
 def _score(rule: Mapping[str, Any]) -> int:
@@ -297,7 +297,7 @@ def _matches(rule: Mapping[str, Any], compiled: Any, event: GatewayRequest) -> b
 
 
 def _sort_key(config: Config, r: ResolvedPlugin) -> tuple[float, ...]:
-    """The order of ROUTING.md section 5, for one resolved entry."""
+    """The order of docs/routing.md#order, for one resolved entry."""
     rule = config.rules[r.rule]
     rule_priority = float("inf") if rule.priority is None else rule.priority
     return (r.priority, rule_priority, -rule.score, r.rule, r.attachment)
@@ -306,7 +306,7 @@ def _sort_key(config: Config, r: ResolvedPlugin) -> tuple[float, ...]:
 def reference(
     config: Config, routes: Sequence[Mapping[str, Any]], event: GatewayRequest
 ) -> list[tuple[str, int, int]]:
-    """(instance id, rule, attachment) of the plugins ROUTING.md says run, in order."""
+    """(instance id, rule, attachment) of the plugins docs/routing.md says run, in order."""
     matched = [i for i, rule in enumerate(routes) if _matches(rule, config.rules[i], event)]
     if config.strategy == "most_specific" and matched:
         top = max(_score(routes[i]) for i in matched)

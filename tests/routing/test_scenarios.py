@@ -1,4 +1,4 @@
-"""The table-driven routing suite: one YAML scenario per behaviour of docs ROUTING.md.
+"""The table-driven routing suite: one YAML scenario per behaviour of docs/routing.md.
 
 For every case the rule index and ``explain`` (the naive rule-by-rule evaluation)
 must both give the expected plugins, and agree with each other exactly. Error

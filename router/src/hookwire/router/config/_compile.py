@@ -101,7 +101,7 @@ def _compile_rule(
                 doc.problem(
                     (*path, "when"),
                     f"bad `when` expression: {exc}",
-                    "see ROUTING.md section 7 for the names and functions",
+                    "see docs/routing.md#when-expressions for the names and functions",
                 )
             )
     attachments = []

@@ -1,4 +1,4 @@
-"""Running one event through its resolved plugins, phase by phase (PIPELINE.md).
+"""Running one event through its resolved plugins, phase by phase (docs/pipeline.md, Modes).
 
 sequential -> transform -> audit -> concurrent; fire_and_forget after the reply.
 Within a phase the resolved order is kept.

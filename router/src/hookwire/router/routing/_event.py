@@ -80,7 +80,7 @@ ALL_NAMES = frozenset({*_READERS, "payload", "args"})
 
 
 def event_names(event: GatewayRequest, needed: frozenset[str] = ALL_NAMES) -> dict[str, Any]:
-    """The names a ``when`` expression reads for ``event`` (ROUTING.md section 7).
+    """The names a ``when`` expression reads for ``event`` (docs/routing.md, `when` expressions).
 
     Only ``needed`` are built: the payload is decoded only when ``payload`` or
     ``args`` is read.

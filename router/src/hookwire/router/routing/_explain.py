@@ -34,7 +34,7 @@ class Explanation:
     reversed: bool
 
     def to_json(self) -> dict[str, Any]:
-        """The ``--json`` form (ROUTING.md section 10)."""
+        """The ``--json`` form (docs/routing.md, hookwire explain)."""
         return {
             "hook": self.event.hook,
             "strategy": self.strategy,

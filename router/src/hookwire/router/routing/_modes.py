@@ -6,7 +6,7 @@ from enum import StrEnum
 
 
 class Mode(StrEnum):
-    """How a plugin runs within an event (PIPELINE.md, in phase order)."""
+    """How a plugin runs within an event (docs/pipeline.md, Modes; in phase order)."""
 
     SEQUENTIAL = "sequential"
     TRANSFORM = "transform"

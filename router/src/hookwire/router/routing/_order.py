@@ -1,4 +1,4 @@
-"""Ordering the attachments of the kept rules (ROUTING.md section 5)."""
+"""Ordering the attachments of the kept rules (docs/routing.md, Order)."""
 
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from hookwire.router.routing._instances import PluginInstance
 from hookwire.router.routing._when import When
 
-#: Specificity points per criterion (ROUTING.md section 4).
+#: Specificity points per criterion (docs/routing.md, Specificity and strategies).
 SCORE_NAME = 1000
 SCORE_TAGS = 100
 SCORE_HOOKS = 50
@@ -51,7 +51,7 @@ class CompiledRule:
     reverse_order_on_post: bool
     attachments: tuple[CompiledAttachment, ...]
 
-    #: specificity (section 4), computed once when the rule is compiled
+    #: specificity (docs/routing.md), computed once when the rule is compiled
     score: int = 0
 
     @property

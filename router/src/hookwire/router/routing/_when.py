@@ -1,4 +1,5 @@
-"""``when`` expressions (ROUTING.md section 7): parsed and checked once, evaluated per event.
+"""``when`` expressions (docs/routing.md#when-expressions): parsed and checked once,
+evaluated per event.
 
 simpleeval does the evaluating; this module sets its vocabulary: the allowed names,
 the helper functions, mapping attribute access (a missing key reads as null) and
