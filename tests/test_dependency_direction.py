@@ -128,3 +128,98 @@ def test_workers_member_does_not_bring(venv_python: Python, module: str) -> None
 def test_router_member_imports(venv_python: Python, module: str) -> None:
     done = _run(venv_python("router"), TRY_IMPORT, module)
     assert done.stdout.split() == ["ok"], done.stdout + done.stderr
+
+
+# -- static checks on the import statements of member source -------------------------
+
+SOURCES = [REPO / "schemas" / "src", REPO / "router" / "src", REPO / "workers" / "src"]
+
+#: The router's sub-packages by layer: a module imports only from its own sub-package,
+#: from a lower layer, or from a leaf. ``pipeline`` and ``pools`` share a layer and do not
+#: import each other.
+ROUTER_LAYERS: dict[str, int] = {
+    "routing": 0,
+    "catalog": 1,
+    "config": 2,
+    "pipeline": 3,
+    "pools": 3,
+    "live": 4,
+    "_stack": 5,
+    "cli": 6,
+    "__init__": 7,
+}
+#: Modules of the router that anyone in it may import (they import only each other).
+ROUTER_LEAVES = {"errors", "_yaml"}
+
+
+def _module_name(path: Path) -> str:
+    """``router/src/hookwire/router/cli/_up.py`` -> ``hookwire.router.cli._up``."""
+    root = next(src for src in SOURCES if path.is_relative_to(src))
+    parts = list(path.relative_to(root).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _imports(path: Path) -> list[tuple[int, str]]:
+    """(line, dotted name) for every module or name an import statement in ``path``
+    reaches for, relative imports resolved against ``path``'s package."""
+    import ast
+
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    here = _module_name(path).split(".")
+    package = here if path.name == "__init__.py" else here[:-1]
+    found: list[tuple[int, str]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, alias.name) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = ".".join(package[: len(package) - node.level + 1])
+                module = f"{base}.{node.module}" if node.module else base
+            else:
+                module = node.module or ""
+            found += [(node.lineno, f"{module}.{alias.name}") for alias in node.names]
+    return found
+
+
+def _member_files() -> list[Path]:
+    return sorted(p for src in SOURCES for p in src.rglob("*.py"))
+
+
+def test_no_member_imports_another_members_private_module() -> None:
+    """``hookwire.service`` may not reach into ``hookwire.client._requests``, nor the
+    router into ``hookwire.workers._venv``: what a sibling needs is public in its face."""
+    bad = []
+    for path in _member_files():
+        own = _module_name(path).split(".")[1]
+        for line, name in _imports(path):
+            parts = name.split(".")
+            if parts[0] != "hookwire" or len(parts) < 3 or parts[1] == own:
+                continue
+            if any(p.startswith("_") and not p.endswith("__") for p in parts[2:]):
+                bad.append(f"{path.relative_to(REPO)}:{line}: {name}")
+    assert bad == []
+
+
+def _router_layer(parts: list[str]) -> str:
+    """The router sub-package (or top module) a ``hookwire.router...`` name is in."""
+    return parts[2] if len(parts) > 2 else "__init__"
+
+
+def test_router_sub_packages_import_only_downward() -> None:
+    """cli -> _stack -> live -> pipeline, pools -> config -> catalog -> routing."""
+    router = REPO / "router" / "src" / "hookwire" / "router"
+    bad = []
+    for path in sorted(router.rglob("*.py")):
+        layer = _router_layer(_module_name(path).split("."))
+        for line, name in _imports(path):
+            parts = name.split(".")
+            if parts[:2] != ["hookwire", "router"]:
+                continue
+            target = _router_layer(parts)
+            if target == layer or target in ROUTER_LEAVES:
+                continue
+            if layer in ROUTER_LEAVES or ROUTER_LAYERS[target] >= ROUTER_LAYERS[layer]:
+                bad.append(f"{path.relative_to(REPO)}:{line}: {layer} imports {name}")
+    assert bad == []

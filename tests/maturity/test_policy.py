@@ -8,8 +8,8 @@ import pytest
 from structlog.testing import capture_logs
 
 from hookwire.router import ConfigError
-from hookwire.router.catalog._maturity import log_maturity, notices
 from hookwire.router.cli import main
+from hookwire.router.config._notices import log_maturity, notices
 
 from ._kit import load, write_config, write_plugin
 

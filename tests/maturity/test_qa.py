@@ -18,7 +18,6 @@ from pathlib import Path
 import pytest
 
 from hookwire.router.catalog._compat import hookwire_version
-from hookwire.router.catalog._qa import QaError, QaRun, _junit_counts, _pytest_config
 from hookwire.router.catalog._quality import (
     MEASURED_FILE,
     MeasuredQuality,
@@ -29,6 +28,7 @@ from hookwire.router.catalog._registry import Registry
 from hookwire.router.catalog._registry_wire import ListRequest
 from hookwire.router.cli import main
 from hookwire.router.cli._plugins import packages_from
+from hookwire.router.pools._qa import QaError, QaRun, _junit_counts, _pytest_config
 
 from ._kit import write_plugin
 

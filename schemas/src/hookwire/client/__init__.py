@@ -10,10 +10,14 @@
         ...
         await client.tool_post_invoke("search", output, request_id=rid)  # state carried
 
+``Requests`` (one reply inbox for many requests) and ``connect_bounded`` are public
+because hookwire.service builds on them too.
+
 Needs the ``client`` extra of hookwire-schemas (msgspec and nats-py only).
 """
 
 from ._client import DEFAULT_TIMEOUT, DEFAULT_URL, Client, connect
+from ._connect import connect_bounded
 from ._errors import (
     HookwireTimeout,
     HookwireUnavailable,
@@ -22,6 +26,7 @@ from ._errors import (
     PayloadTooLarge,
 )
 from ._hooks import EntityOptions, InvokeOptions
+from ._requests import Requests
 from ._result import HookResult
 from ._state import StateStore, post_hook_of
 
@@ -37,7 +42,9 @@ __all__ = [
     "InvalidReply",
     "InvokeOptions",
     "PayloadTooLarge",
+    "Requests",
     "StateStore",
     "connect",
+    "connect_bounded",
     "post_hook_of",
 ]

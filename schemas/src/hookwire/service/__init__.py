@@ -3,7 +3,7 @@
 Needs the ``client`` extra of hookwire-schemas (nats-py).
 """
 
-from hookwire.client._requests import Requests
+from hookwire.client import Requests
 
 from ._connect import SignalQueue, connect, subscribed, wait_for_signal
 from ._logging import configure_logging, reset_logging

@@ -9,7 +9,7 @@ from typing import Any
 import structlog
 from nats.aio.client import Client
 
-from hookwire.client._connect import connect_bounded
+from hookwire.client import connect_bounded
 
 log = structlog.get_logger("hookwire.nats")
 

@@ -1,1 +1,1 @@
-"""Plugin packages: manifests, compatibility, quality, maturity, search, the registry and QA."""
+"""Plugin packages: manifests, compatibility, quality, maturity, search and the registry."""

@@ -25,7 +25,6 @@ from hookwire.router._stack import default_data_dir
 from hookwire.router._yaml import load_yaml
 from hookwire.router.catalog._manifest import PluginPackage, discover, pydantic_problems
 from hookwire.router.catalog._maturity import LEVELS
-from hookwire.router.catalog._qa import QaError, QaRun
 from hookwire.router.catalog._registry import Registry
 from hookwire.router.catalog._registry_wire import (
     GetReply,
@@ -45,6 +44,7 @@ from hookwire.router.cli._render_plugins import (
 from hookwire.router.config._load import load_config
 from hookwire.router.config._model import ConfigFile
 from hookwire.router.errors import ConfigError, Problem, ProblemList
+from hookwire.router.pools._qa import QaError, QaRun
 from hookwire.router.pools._venvs import venv_root
 from hookwire.schemas import subjects
 from hookwire.service import configure_logging, connect

@@ -12,9 +12,9 @@ import structlog
 from nats.aio.client import Client
 from nats.aio.msg import Msg
 
-from hookwire.router.catalog._maturity import log_maturity
 from hookwire.router.catalog._registry_service import RegistryService
 from hookwire.router.config._load import Config
+from hookwire.router.config._notices import log_maturity
 from hookwire.router.pipeline._calls import check_payload
 from hookwire.router.pipeline._pipeline import EventRun, Pipeline
 from hookwire.router.routing._index import RuleIndex

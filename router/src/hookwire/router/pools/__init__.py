@@ -1,1 +1,2 @@
-"""Running plugins: uv venvs, supervised worker pools and the embedded nats-server."""
+"""Running plugins: uv venvs, QA runs in them, supervised worker pools and the embedded
+nats-server."""

@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
-from hookwire.router.config._load import Config
 from hookwire.router.routing._event import event_names, static_key
+from hookwire.router.routing._index import Strategy
 from hookwire.router.routing._instances import ResolvedPlugin
 from hookwire.router.routing._order import order_plugins
 from hookwire.router.routing._rules import CompiledRule
 from hookwire.schemas import GatewayRequest, is_post_hook
+
+
+class RuleSet(Protocol):
+    """What explain reads of a loaded config (``hookwire.router.Config`` is one)."""
+
+    @property
+    def rules(self) -> Sequence[CompiledRule]: ...
+
+    @property
+    def strategy(self) -> Strategy: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +89,7 @@ def _match(rule: CompiledRule, event: GatewayRequest, names: dict[str, Any] | No
     return None if ok else f"when {rule.when.source!r} is false"
 
 
-def explain(config: Config, event: GatewayRequest) -> Explanation:
+def explain(config: RuleSet, event: GatewayRequest) -> Explanation:
     """Resolve ``event`` against ``config`` rule by rule, saying why each was kept or not."""
     names = event_names(event)
     why_not = {rule.index: _match(rule, event, names) for rule in config.rules}
