@@ -11,7 +11,8 @@ import nats
 import pytest
 from nats.js.api import StorageType
 
-from hookwire.router.pools._embedded import EmbeddedNats, EmbeddedNatsError
+from hookwire.router.errors import EmbeddedNatsError
+from hookwire.router.pools._embedded import EmbeddedNats
 
 pytestmark = pytest.mark.integration
 

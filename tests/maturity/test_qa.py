@@ -28,7 +28,8 @@ from hookwire.router.catalog._registry import Registry
 from hookwire.router.catalog._registry_wire import ListRequest
 from hookwire.router.cli import main
 from hookwire.router.cli._plugins import packages_from
-from hookwire.router.pools._qa import QaError, QaRun, _junit_counts, _pytest_config
+from hookwire.router.errors import QaError
+from hookwire.router.pools._qa import QaRun, _junit_counts, _pytest_config
 
 from ._kit import write_plugin
 

@@ -17,9 +17,10 @@ from nats.aio.client import Client
 from nats.aio.msg import Msg
 
 from hookwire.router.config._load import Config
+from hookwire.router.errors import LiveConfigError, StackError
 from hookwire.router.live._discovery import wait_for_services
 from hookwire.router.live._follow import Follower, LiveConfig, PoolsLive, RouterLive
-from hookwire.router.live._store import ConfigRecord, ConfigStore, LiveConfigError
+from hookwire.router.live._store import ConfigRecord, ConfigStore
 from hookwire.router.pipeline._service import Router
 from hookwire.router.pools._embedded import EmbeddedNats
 from hookwire.router.pools._supervisor import PoolSpec, Supervisor
@@ -29,10 +30,6 @@ from hookwire.schemas import subjects
 from hookwire.service import Service, connect
 
 log = structlog.get_logger("hookwire.up")
-
-
-class StackError(Exception):
-    """The deployment did not come up (a pool never became ready, say)."""
 
 
 def pool_specs(

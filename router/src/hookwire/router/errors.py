@@ -1,4 +1,4 @@
-"""Errors of config loading and resolution, each naming where and how to fix."""
+"""Every error of the router, each naming where and how to fix (all are HookwireErrors)."""
 
 from __future__ import annotations
 
@@ -87,3 +87,28 @@ class VenvError(HookwireError):
         self.output = output
         detail = f"\n{output.rstrip()}" if output.strip() else ""
         super().__init__(f"plugin {plugin!r}: {message}{detail}")
+
+
+class StackError(HookwireError):
+    """The deployment did not come up (a pool never became ready, say)."""
+
+
+class SourceError(HookwireError):
+    """No plugins to read, or the registry service did not answer."""
+
+
+class LiveConfigError(HookwireError):
+    """The live config store cannot be used (no JetStream, no such revision ...)."""
+
+
+class EmbeddedNatsError(HookwireError):
+    """The embedded nats-server could not be found or did not come up."""
+
+
+class QaError(HookwireError):
+    """QA could not measure the plugin (no tests, a broken venv, a crashed benchmark)."""
+
+    def __init__(self, plugin: str, message: str, output: str = "") -> None:
+        self.plugin, self.message, self.output = plugin, message, output
+        tail = "\n".join(output.strip().splitlines()[-30:])
+        super().__init__(f"qa {plugin}: {message}" + (f"\n{tail}" if tail else ""))

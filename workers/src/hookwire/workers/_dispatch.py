@@ -186,7 +186,9 @@ class Dispatcher:
 
     def _plugin_failed(self, req: WorkerRequest, exc: Exception) -> WorkerReply:
         self.errors["plugin"] += 1
-        log.exception("plugin.exception", plugin=self.plugin, hook=req.hook, instance=req.instance)
+        log.exception(
+            _ERROR_EVENTS["plugin"], plugin=self.plugin, hook=req.hook, instance=req.instance
+        )
         return WorkerReply(error=describe(exc))
 
     def _error(self, req: WorkerRequest, message: str, kind: str = "request") -> WorkerReply:

@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from hookwire import client as hw
-from hookwire.router._stack import Stack, StackError
+from hookwire.router._stack import Stack
 from hookwire.router.cli._render import render_result
 from hookwire.router.config._load import load_config
-from hookwire.router.errors import ConfigError
+from hookwire.router.errors import ConfigError, StackError
 from hookwire.router.pools._venvs import venv_root
 from hookwire.service import configure_logging
 

@@ -43,18 +43,14 @@ from hookwire.router.cli._render_plugins import (
 )
 from hookwire.router.config._load import load_config
 from hookwire.router.config._model import ConfigFile
-from hookwire.router.errors import ConfigError, Problem, ProblemList
-from hookwire.router.pools._qa import QaError, QaRun
+from hookwire.router.errors import ConfigError, Problem, ProblemList, QaError, SourceError
+from hookwire.router.pools._qa import QaRun
 from hookwire.router.pools._venvs import venv_root
 from hookwire.schemas import subjects
 from hookwire.service import configure_logging, connect
 
 ReplyT = TypeVar("ReplyT", ListReply, GetReply, SearchReply)
 _encode = msgspec.json.Encoder().encode
-
-
-class SourceError(Exception):
-    """No plugins to read, or the registry service did not answer."""
 
 
 def _sources(p: argparse.ArgumentParser, env: Any, online: bool = True) -> None:

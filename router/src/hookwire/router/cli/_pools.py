@@ -12,10 +12,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from hookwire.router._stack import Stack, StackError, default_data_dir
+from hookwire.router._stack import Stack, default_data_dir
 from hookwire.router.cli._service import DEFAULT_NATS, add_follow_option, add_logging_options
 from hookwire.router.config._load import Config, load_config
-from hookwire.router.errors import ConfigError
+from hookwire.router.errors import ConfigError, StackError
 from hookwire.router.pools._venv import VenvManager, scan
 from hookwire.router.pools._venvs import venv_root
 from hookwire.service import SignalQueue, configure_logging

@@ -15,10 +15,10 @@ import msgspec
 from nats.micro.service import ServiceVerb
 
 from hookwire import client as hw
-from hookwire.router._stack import Stack, StackError
+from hookwire.router._stack import Stack
 from hookwire.router.cli._render import render_result
 from hookwire.router.cli._service import DEFAULT_NATS, add_follow_option, add_logging_options
-from hookwire.router.errors import ConfigError
+from hookwire.router.errors import ConfigError, StackError
 from hookwire.router.live._discovery import collect
 from hookwire.router.live._store import ConfigRecord, read_config_file
 from hookwire.schemas import ENTITY_TYPES, Entity, subjects

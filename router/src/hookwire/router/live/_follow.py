@@ -31,12 +31,11 @@ from nats.js.kv import KV_DEL, KV_PURGE, KeyValue
 from nats.micro.service import ServiceVerb
 
 from hookwire.router.config._load import Config
-from hookwire.router.errors import ConfigError
+from hookwire.router.errors import ConfigError, LiveConfigError
 from hookwire.router.live._discovery import collect, wait_for_services
 from hookwire.router.live._store import (
     ConfigRecord,
     ConfigStore,
-    LiveConfigError,
     decode_record,
     load_record,
 )

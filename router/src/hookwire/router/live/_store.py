@@ -22,15 +22,11 @@ from nats.aio.client import Client
 from nats.js.kv import KV_DEL, KV_PURGE, KeyValue
 
 from hookwire.router.config._load import Config, config_from_text
-from hookwire.router.errors import ConfigError, Problem
-from hookwire.schemas import HookwireError, subjects
+from hookwire.router.errors import ConfigError, LiveConfigError, Problem
+from hookwire.schemas import subjects
 
 #: Revisions the bucket keeps (JetStream's maximum for a KV bucket).
 HISTORY = 64
-
-
-class LiveConfigError(HookwireError):
-    """The live config store cannot be used (no JetStream, no such revision ...)."""
 
 
 class ConfigRecord(

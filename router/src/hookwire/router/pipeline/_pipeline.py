@@ -35,6 +35,12 @@ from hookwire.service import Requests
 log = structlog.get_logger("hookwire.router")
 _encode = msgspec.json.Encoder().encode
 _SERIAL = (Mode.SEQUENTIAL, Mode.TRANSFORM, Mode.AUDIT)
+#: Log event of each kind of failed call: the names the worker logs the same failure under.
+_FAILURE_EVENTS = {
+    "error": "plugin.error",
+    "timeout": "plugin.timeout",
+    "unavailable": "plugin.unavailable",
+}
 _ERROR_CODES = {
     "error": "plugin_error",
     "timeout": "plugin_timeout",
@@ -225,7 +231,7 @@ class Pipeline:
         code = _ERROR_CODES[result.outcome]
         how = f"plugin {inst.plugin!r} ({inst.id}) {result.outcome}: {result.error}"
         log.warning(
-            "plugin.failed",
+            _FAILURE_EVENTS[result.outcome],
             plugin=inst.plugin,
             instance=inst.id,
             outcome=result.outcome,

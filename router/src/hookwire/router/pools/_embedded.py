@@ -23,8 +23,8 @@ from typing import Self
 
 import structlog
 
+from hookwire.router.errors import EmbeddedNatsError
 from hookwire.router.pools._supervisor import die_with_parent
-from hookwire.schemas import HookwireError
 
 __all__ = ["EmbeddedNats", "EmbeddedNatsError", "find_nats_server"]
 
@@ -35,10 +35,6 @@ STOP_TIMEOUT = 10.0
 _OUTPUT_LINES = 60
 
 log = structlog.get_logger("hookwire.nats")
-
-
-class EmbeddedNatsError(HookwireError):
-    """The embedded nats-server could not be found or did not come up."""
 
 
 def find_nats_server() -> Path:

@@ -32,22 +32,13 @@ from typing import Any
 from hookwire.router.catalog._compat import hookwire_version
 from hookwire.router.catalog._manifest import PluginPackage
 from hookwire.router.catalog._quality import MeasuredQuality, SuiteCounts, write_measured
+from hookwire.router.errors import QaError
 from hookwire.router.pools._venv import VenvManager
-from hookwire.schemas import HookwireError
 
 QA_TOOLS = ("pytest", "pytest-asyncio", "coverage")
 BENCHMARK_FILE = "benchmark.py"
 DEFAULT_INI = "[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = function\n"
 Progress = Callable[[str], None]
-
-
-class QaError(HookwireError):
-    """QA could not measure the plugin (no tests, a broken venv, a crashed benchmark)."""
-
-    def __init__(self, plugin: str, message: str, output: str = "") -> None:
-        self.plugin, self.message, self.output = plugin, message, output
-        tail = "\n".join(output.strip().splitlines()[-30:])
-        super().__init__(f"qa {plugin}: {message}" + (f"\n{tail}" if tail else ""))
 
 
 def qa_requirements() -> tuple[str, ...]:

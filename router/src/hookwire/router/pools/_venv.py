@@ -36,6 +36,8 @@ MARKER = "hookwire-venv.json"
 #: The distributions every plugin venv gets besides the plugin's own.
 HOOKWIRE_DISTS = ("hookwire-schemas", "hookwire-workers")
 log = structlog.get_logger("hookwire.venv")
+#: Log event of each way ``ensure`` came by a venv.
+_VENV_EVENTS = {"created": "venv.created", "reused": "venv.reused"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +140,7 @@ class VenvManager:
         venv = Venv(manifest.name, final, key, action, time.perf_counter() - start)
         self.record.append(venv)
         log.info(
-            f"venv.{action}",
+            _VENV_EVENTS[action],
             plugin=venv.plugin,
             path=str(venv.path),
             key=key,
