@@ -27,7 +27,7 @@ routes:
 async def test_renamed_plugin_is_served_by_its_kinds_workers(nats_server, tmp_path: Path) -> None:
     config = config_from_text(CONFIG.format(plugins=PLUGINS), file="kind.yaml", base_dir=tmp_path)
     async with Stack(config, nats_url=nats_server.url, data_dir=tmp_path, router=True) as stack:
-        assert [p["plugin"] for p in stack.supervisor.status()] == ["echo_upper"]
+        assert [p.plugin for p in stack.supervisor.status()] == ["echo_upper"]
         async with await hookwire.client.connect(stack.url, timeout=10) as gateway:
             result = await gateway.tool_pre_invoke("search", {"q": "cats"})
     assert result.decision == "allow", result.error

@@ -102,7 +102,7 @@ async def test_second_start_reuses_both_venvs_without_install(
 async def test_pools_run_with_their_venv_interpreter(scenario: Scenario) -> None:
     async with Stack(load_config(scenario.config), venv_dir=scenario.venvs) as stack:
         assert stack.supervisor is not None and stack.venv_manager is not None
-        pythons = {row["plugin"]: row["python"] for row in stack.supervisor.status()}
+        pythons = {row.plugin: row.python for row in stack.supervisor.status()}
         venvs = {v.plugin: str(v.python) for v in stack.venv_manager.record}
     assert pythons == venvs
     assert all(Path(str(p)).is_relative_to(scenario.venvs) for p in pythons.values())

@@ -12,6 +12,7 @@ import json
 from collections.abc import AsyncIterator
 from typing import Any
 
+import msgspec
 import pytest
 import pytest_asyncio
 
@@ -48,7 +49,7 @@ async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack
 
 def pools(stack: Stack) -> dict[str, dict[str, Any]]:
     assert stack.supervisor is not None
-    return {str(row["plugin"]): row for row in stack.supervisor.status()}
+    return {row.plugin: msgspec.to_builtins(row) for row in stack.supervisor.status()}
 
 
 async def hookwire_out(*args: str) -> str:

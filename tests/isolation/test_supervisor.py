@@ -141,7 +141,7 @@ async def test_two_workers_per_plugin_serve_in_one_queue_group(
     stack = Stack(load_config(config), nats_url=nats_server.url, router=False)
     async with stack:
         assert stack.supervisor is not None and stack.nc is not None
-        pids = set(stack.supervisor.status()[0]["pids"])  # type: ignore[call-overload]
+        pids = set(stack.supervisor.status()[0].pids)
         infos = await collect(stack.nc, ServiceVerb.INFO, subjects.worker_service("iso_pair"))
     assert len(pids) == 2
     assert {int(info["metadata"]["pid"]) for info in infos} == pids

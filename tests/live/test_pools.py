@@ -10,6 +10,7 @@ import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import msgspec
 import pytest
 from nats.micro.service import ServiceVerb
 
@@ -68,8 +69,8 @@ async def count_becomes(url: str, name: str, count: int, timeout: float = 30) ->
 
 def pids(stack: Stack, plugin: str) -> list[int]:
     assert stack.supervisor is not None
-    rows = {row["plugin"]: row for row in stack.supervisor.status()}
-    return [int(pid) for pid in rows[plugin]["pids"]]  # type: ignore[attr-defined]
+    rows = {row.plugin: msgspec.to_builtins(row) for row in stack.supervisor.status()}
+    return [int(pid) for pid in rows[plugin]["pids"]]
 
 
 async def test_apply_adding_a_plugin_starts_its_pool_and_fails_no_event(

@@ -9,13 +9,9 @@ from typing import Any
 import pytest
 
 from hookwire.router.catalog._maturity import contradictions, supported_level
-from hookwire.router.catalog._quality import (
-    MeasuredQuality,
-    QualityView,
-    SuiteCounts,
-    write_measured,
-)
+from hookwire.router.catalog._quality import MeasuredQuality, write_measured
 from hookwire.router.cli import main
+from hookwire.schemas import QualityView, SuiteCounts
 
 from ._kit import load, write_config, write_plugin
 

@@ -18,18 +18,13 @@ from pathlib import Path
 import pytest
 
 from hookwire.router.catalog._compat import hookwire_version
-from hookwire.router.catalog._quality import (
-    MEASURED_FILE,
-    MeasuredQuality,
-    SuiteCounts,
-    read_measured,
-)
+from hookwire.router.catalog._quality import MEASURED_FILE, MeasuredQuality, read_measured
 from hookwire.router.catalog._registry import Registry
-from hookwire.router.catalog._registry_wire import ListRequest
 from hookwire.router.cli import main
 from hookwire.router.cli._plugins import packages_from
 from hookwire.router.errors import QaError
 from hookwire.router.pools._qa import QaRun, _junit_counts, _pytest_config
+from hookwire.schemas import ListRequest, SuiteCounts
 
 from ._kit import write_plugin
 

@@ -65,7 +65,7 @@ async def test_on_error_disable_skips_the_instance_until_the_config_is_reloaded(
 
     first = await dep.tool()
     second = await dep.tool()
-    disabled = dep.router.stats()["disabled_instances"]
+    disabled = dep.router.stats().disabled_instances
     dep.router.reload(load_config(dep.config.file))
     third = await dep.tool()
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import yaml
 
-from hookwire.router.catalog._quality import MeasuredQuality, SuiteCounts, write_measured
-from hookwire.router.catalog._registry_wire import GetRequest, ListRequest
+from hookwire.router.catalog._quality import MeasuredQuality, write_measured
+from hookwire.schemas import GetRequest, ListRequest, SuiteCounts
 
 from .conftest import FIXTURES, registry_of
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from hookwire.router.catalog._registry import Registry
-from hookwire.router.catalog._registry_wire import SearchRequest
 from hookwire.router.catalog._search import BM25Index, tokenize
+from hookwire.schemas import SearchRequest
 
 from .conftest import registry_of
 

@@ -15,12 +15,11 @@ from nats.aio.client import Client
 from nats.micro.service import ServiceVerb
 
 from hookwire.router import load_config
-from hookwire.router.catalog._quality import MeasuredQuality, SuiteCounts, write_measured
-from hookwire.router.catalog._registry_wire import GetRequest, ListRequest, SearchRequest
+from hookwire.router.catalog._quality import MeasuredQuality, write_measured
 from hookwire.router.cli import main
 from hookwire.router.live._discovery import collect
 from hookwire.router.pipeline._service import Router
-from hookwire.schemas import subjects
+from hookwire.schemas import GetRequest, ListRequest, SearchRequest, SuiteCounts, subjects
 from hookwire.service import connect
 
 from .conftest import FIXTURES, registry_of

@@ -15,24 +15,36 @@ from hookwire.schemas import (
     AgentPostInvokePayload,
     AgentPreInvokePayload,
     Entity,
+    ErrorInfo,
     ExecutionRecord,
     GatewayReply,
     GatewayRequest,
+    GetReply,
     HttpAuthCheckPermissionPayload,
     HttpAuthResolveUserPayload,
     HttpPostRequestPayload,
     HttpPreRequestPayload,
+    ListReply,
+    LiveState,
+    MicroStats,
+    PluginSummary,
     PluginWarning,
+    PoolsStatus,
+    PoolStatus,
     PromptPosthookPayload,
     PromptPrehookPayload,
     RequestContext,
     ResourcePostFetchPayload,
     ResourcePreFetchPayload,
+    RouteCacheInfo,
+    RouterStats,
+    SearchRequest,
     ToolPostInvokePayload,
     ToolPreInvokePayload,
     Violation,
     WorkerReply,
     WorkerRequest,
+    WorkerStats,
 )
 from hookwire.schemas.export import REGENERATE, export_schemas, main
 
@@ -237,3 +249,54 @@ def test_reply_with_an_unknown_decision_is_rejected_by_msgspec_and_the_schema() 
         msgspec.json.decode(json.dumps(bad), type=GatewayReply)
 
     assert len(errors("gateway-reply.json", bad)) == 1
+
+
+SERVICE_EXAMPLES: dict[str, msgspec.Struct] = {
+    "status/router-stats.json": RouterStats(
+        events={"allow": 2, "block": 1},
+        config="hookwire.yaml",
+        rules=3,
+        cache=RouteCacheInfo(size=1, maxsize=10, hits=2, misses=1),
+        disabled_instances=["pii-1"],
+        live=LiveState(following=True, revision=4, older_in_flight=1),
+    ),
+    "status/worker-stats.json": WorkerStats(instances=1, errors={"plugin": 1, "timeout": 0}),
+    "status/pools-status.json": PoolsStatus(
+        pools=[PoolStatus(plugin="pii", workers=2, alive=1, restarts=1, pids=[12], python="p")]
+    ),
+    "registry/search-request.json": SearchRequest(query="mask pii", limit=3),
+    "registry/list-reply.json": ListReply(
+        plugins=[
+            PluginSummary(
+                name="pii",
+                version="1.0",
+                description="masks",
+                maturity="beta",
+                capabilities=["pii"],
+                hooks=["tool_pre_invoke"],
+            )
+        ]
+    ),
+    "registry/get-reply.json": GetReply(error=ErrorInfo(code="not_found", message="no such")),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SERVICE_EXAMPLES))
+def test_service_json_schema_accepts_the_encoded_example(name: str) -> None:
+    """Stats, pool status and registry messages are exported like the other wire types."""
+    assert errors(name, encoded(SERVICE_EXAMPLES[name])) == []
+
+
+def test_router_stats_read_back_from_a_micro_stats_answer() -> None:
+    stats = SERVICE_EXAMPLES["status/router-stats.json"]
+    answer = {
+        "type": "io.nats.micro.v1.stats_response",
+        "name": "hookwire-router",
+        "id": "abc",
+        "endpoints": [{"name": "events", "num_requests": 3, "data": encoded(stats)}],
+    }
+
+    decoded = msgspec.json.decode(json.dumps(answer), type=MicroStats)
+
+    assert (decoded.id, decoded.num_requests) == ("abc", 3)
+    assert decoded.endpoint_data(RouterStats) == stats

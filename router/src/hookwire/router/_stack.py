@@ -5,13 +5,13 @@ router, and a supervised worker pool per configured plugin. Used by ``hookwire u
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
+import msgspec
 import structlog
 from nats.aio.client import Client
 from nats.aio.msg import Msg
@@ -26,10 +26,11 @@ from hookwire.router.pools._embedded import EmbeddedNats
 from hookwire.router.pools._supervisor import PoolSpec, Supervisor
 from hookwire.router.pools._venv import VenvManager
 from hookwire.router.pools._venvs import prepare_venvs, venv_root
-from hookwire.schemas import subjects
+from hookwire.schemas import PoolsStatus, subjects
 from hookwire.service import Service, connect
 
 log = structlog.get_logger("hookwire.up")
+_encode = msgspec.json.Encoder().encode
 
 
 def pool_specs(
@@ -155,19 +156,23 @@ class Stack:
     async def _serve_status(self, nc: Client, supervisor: Supervisor) -> None:
         service = Service(
             nc,
-            name="hookwire-supervisor",
+            name=subjects.SUPERVISOR_SERVICE,
             version="0.1.0",
             description="hookwire worker pools",
             metadata={"pid": str(os.getpid())},
-            stats_data=supervisor.status,
+            stats_data=lambda: PoolsStatus(pools=supervisor.status()),
         )
 
         async def status(msg: Msg) -> bytes:
-            return json.dumps(supervisor.status()).encode()
+            return _encode(PoolsStatus(pools=supervisor.status()))
 
         await service.start()
         await service.add_endpoint(
-            "status", subjects.SUPERVISOR_STATUS, "hookwire-supervisors", status, lambda exc: b"[]"
+            "status",
+            subjects.SUPERVISOR_STATUS,
+            subjects.SUPERVISOR_QUEUE,
+            status,
+            lambda exc: _encode(PoolsStatus()),
         )
         self._status_service = service
 
@@ -215,14 +220,14 @@ class Stack:
             lines.append("  config   follows the live config (hookwire apply, hookwire rollback)")
         if self.supervisor is not None:
             for row in self.supervisor.status():
-                if row["failed"]:
-                    error = str(row["last_error"]).strip().replace("\n", "\n             ")
-                    lines.append(f"  pool     {row['plugin']:<16} FAILED: {error}")
+                if row.failed:
+                    error = str(row.last_error).strip().replace("\n", "\n             ")
+                    lines.append(f"  pool     {row.plugin:<16} FAILED: {error}")
                     continue
-                pids = ",".join(map(str, row["pids"]))  # type: ignore[call-overload]
-                venv = Path(str(row["python"])).parent.parent.name
+                pids = ",".join(map(str, row.pids))
+                venv = Path(row.python).parent.parent.name
                 lines.append(
-                    f"  pool     {row['plugin']:<16} {row['alive']}/{row['workers']} "
+                    f"  pool     {row.plugin:<16} {row.alive}/{row.workers} "
                     f"worker(s), pid {pids}, venv {venv}"
                 )
         lines.append(f"  venvs    {self.venv_dir}")

@@ -3,7 +3,8 @@
     python -m hookwire.schemas.export [--check] [DIR]
 
 writes ``gateway-request.json``, ``gateway-reply.json``, ``worker-request.json``,
-``worker-reply.json`` and ``payloads/<hook>.json`` (one per built-in hook) into DIR
+``worker-reply.json``, ``payloads/<hook>.json`` (one per built-in hook), the registry's
+``registry/*.json`` and the services' ``status/*.json`` into DIR
 (default: ``schemas/json`` of the source checkout); ``--check`` only compares and exits 1
 when DIR is not current.
 """
@@ -22,6 +23,15 @@ import msgspec
 
 from ._messages import GatewayReply, GatewayRequest, WorkerReply, WorkerRequest
 from ._payloads import HOOK_PAYLOADS
+from ._registry import (
+    GetReply,
+    GetRequest,
+    ListReply,
+    ListRequest,
+    SearchReply,
+    SearchRequest,
+)
+from ._status import PoolsStatus, RouterStats, WorkerStats
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 BASE_ID = "https://hookwire.dev/schemas/v1/"
@@ -34,6 +44,15 @@ MESSAGES: dict[str, type[msgspec.Struct]] = {
     "gateway-reply.json": GatewayReply,
     "worker-request.json": WorkerRequest,
     "worker-reply.json": WorkerReply,
+    "registry/list-request.json": ListRequest,
+    "registry/list-reply.json": ListReply,
+    "registry/get-request.json": GetRequest,
+    "registry/get-reply.json": GetReply,
+    "registry/search-request.json": SearchRequest,
+    "registry/search-reply.json": SearchReply,
+    "status/router-stats.json": RouterStats,
+    "status/worker-stats.json": WorkerStats,
+    "status/pools-status.json": PoolsStatus,
 }
 
 _PAYLOAD_DOC = (

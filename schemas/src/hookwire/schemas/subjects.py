@@ -11,7 +11,9 @@ HOOK_PREFIX = f"{PREFIX}.hook"
 PLUGIN_PREFIX = f"{PREFIX}.plugin"
 
 #: Queue group shared by every router process: any router may take any event.
-ROUTER_QUEUE = "hookwire-routers"
+ROUTER_QUEUE = f"{PREFIX}-routers"
+#: NATS micro service name of the routers (``$SRV.STATS.hookwire-router``).
+ROUTER_SERVICE = f"{PREFIX}-router"
 
 
 def hook_subject(hook: str) -> str:
@@ -44,8 +46,11 @@ def hook_from_subject(subject: str) -> str:
     return subject.rsplit(".", 1)[-1]
 
 
-#: Subject each supervisor answers with the state of its worker pools.
+#: Subject each supervisor answers with the state of its worker pools (a PoolsStatus).
 SUPERVISOR_STATUS = f"{PREFIX}.supervisor.status"
+#: NATS micro service name of the supervisors, and the queue group of their status.
+SUPERVISOR_SERVICE = f"{PREFIX}-supervisor"
+SUPERVISOR_QUEUE = f"{PREFIX}-supervisors"
 
 
 def worker_service(plugin: str) -> str:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import msgspec
 import structlog
 from nats.aio.client import Client
 from nats.aio.msg import Msg
@@ -196,7 +197,8 @@ class Service:
         return ServiceInfo(**self._identity(), description=self.description, endpoints=endpoints)
 
     def stats(self) -> ServiceStats:
-        data = self.stats_data() if self.stats_data else None
+        # a Struct (RouterStats, WorkerStats ...) becomes JSON-ready builtins here
+        data = msgspec.to_builtins(self.stats_data()) if self.stats_data else None
         return ServiceStats(
             **self._identity(),
             started=self.started.replace(tzinfo=None),

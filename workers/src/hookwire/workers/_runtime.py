@@ -11,7 +11,7 @@ import structlog
 from nats.aio.client import Client
 from nats.aio.msg import Msg
 
-from hookwire.schemas import subjects
+from hookwire.schemas import WorkerStats, subjects
 from hookwire.service import Service
 
 from ._dispatch import Dispatcher
@@ -83,7 +83,9 @@ class Worker:
                 "role": "worker",
             },
             max_concurrency=concurrency,
-            stats_data=lambda: {"instances": len(instances), "errors": dict(dispatcher.errors)},
+            stats_data=lambda: WorkerStats(
+                instances=len(instances), errors=dict(dispatcher.errors)
+            ),
         )
 
         async def handle(msg: Msg) -> bytes:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from hookwire.router.catalog._quality import QualityView
+from hookwire.schemas import QualityView
 
 Level = Literal["alpha", "beta", "stable"]
 LEVELS = ("alpha", "beta", "stable", "deprecated")

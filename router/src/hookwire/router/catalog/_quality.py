@@ -10,27 +10,15 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import msgspec
 
 from hookwire.router.catalog._manifest import PluginPackage
+from hookwire.schemas import QualityView, SuiteCounts
 
 MEASURED_FILE = "quality.measured.json"
 FORMAT = 1
-
-
-class SuiteCounts(msgspec.Struct, frozen=True, kw_only=True):
-    """Outcome of the plugin's own tests in one QA run."""
-
-    passed: int
-    failed: int
-    errors: int = 0
-    skipped: int = 0
-
-    @property
-    def total(self) -> int:
-        return self.passed + self.failed + self.errors + self.skipped
 
 
 class MeasuredQuality(msgspec.Struct, frozen=True, kw_only=True):
@@ -46,29 +34,6 @@ class MeasuredQuality(msgspec.Struct, frozen=True, kw_only=True):
     tests_seconds: float
     benchmark: dict[str, Any] | None = None
     python: str = ""
-
-
-class QualityView(msgspec.Struct, frozen=True, kw_only=True):
-    """A plugin's quality as shown and judged: measured figures first, else the manifest's."""
-
-    source: Literal["measured", "manifest", "none"]
-    test_coverage: float | None = None
-    measured_at: str | None = None
-    tests: SuiteCounts | None = None
-    tests_seconds: float | None = None
-    benchmark: dict[str, Any] | str | None = None
-    security_audit: str | None = None
-    review: str | None = None
-    stale_measurement: str | None = None
-
-    @property
-    def known(self) -> bool:
-        """Whether there is any figure at all to judge a maturity claim by."""
-        return (
-            self.test_coverage is not None
-            or self.security_audit is not None
-            or self.review is not None
-        )
 
 
 _decode = msgspec.json.Decoder(MeasuredQuality).decode

@@ -17,8 +17,10 @@ from hookwire.router.catalog._manifest import PluginPackage
 from hookwire.router.catalog._maturity import CRITERIA, LEVELS, contradictions, supported_level
 from hookwire.router.catalog._merge import schema_defaults
 from hookwire.router.catalog._quality import quality_view
-from hookwire.router.catalog._registry_wire import (
+from hookwire.router.catalog._search import BM25Index, field_text
+from hookwire.schemas import (
     Deprecation,
+    ErrorInfo,
     GetReply,
     GetRequest,
     ListReply,
@@ -29,8 +31,6 @@ from hookwire.router.catalog._registry_wire import (
     SearchReply,
     SearchRequest,
 )
-from hookwire.router.catalog._search import BM25Index, field_text
-from hookwire.schemas import ErrorInfo
 
 #: How much a query term found in each field counts (BM25F weights).
 FIELD_WEIGHTS = {"name": 3.0, "capabilities": 2.0, "hooks": 1.0, "description": 1.0}

@@ -19,15 +19,16 @@ from nats.aio.msg import Msg
 
 from hookwire.router.catalog._manifest import PluginPackage
 from hookwire.router.catalog._registry import Registry
-from hookwire.router.catalog._registry_wire import (
+from hookwire.schemas import (
+    ErrorInfo,
     GetReply,
     GetRequest,
     ListReply,
     ListRequest,
     SearchReply,
     SearchRequest,
+    subjects,
 )
-from hookwire.schemas import ErrorInfo, subjects
 from hookwire.service import Handler, Service
 
 _encode = msgspec.json.Encoder().encode

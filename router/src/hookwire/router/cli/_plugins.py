@@ -26,14 +26,6 @@ from hookwire.router._yaml import load_yaml
 from hookwire.router.catalog._manifest import PluginPackage, discover, pydantic_problems
 from hookwire.router.catalog._maturity import LEVELS
 from hookwire.router.catalog._registry import Registry
-from hookwire.router.catalog._registry_wire import (
-    GetReply,
-    GetRequest,
-    ListReply,
-    ListRequest,
-    SearchReply,
-    SearchRequest,
-)
 from hookwire.router.catalog.manifest_schema import schema_text
 from hookwire.router.cli._render_plugins import (
     render_detail,
@@ -46,7 +38,15 @@ from hookwire.router.config._model import ConfigFile
 from hookwire.router.errors import ConfigError, Problem, ProblemList, QaError, SourceError
 from hookwire.router.pools._qa import QaRun
 from hookwire.router.pools._venvs import venv_root
-from hookwire.schemas import subjects
+from hookwire.schemas import (
+    GetReply,
+    GetRequest,
+    ListReply,
+    ListRequest,
+    SearchReply,
+    SearchRequest,
+    subjects,
+)
 from hookwire.service import configure_logging, connect
 
 ReplyT = TypeVar("ReplyT", ListReply, GetReply, SearchReply)

@@ -6,11 +6,12 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from hookwire.router.catalog._quality import MeasuredQuality, QualityView
-from hookwire.router.catalog._registry_wire import (
+from hookwire.router.catalog._quality import MeasuredQuality
+from hookwire.schemas import (
     ListReply,
     PluginDetail,
     PluginSummary,
+    QualityView,
     SearchReply,
 )
 

@@ -12,17 +12,18 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
-from nats.micro.service import ServiceVerb
 
 from hookwire import client as hw
 from hookwire.router._stack import Stack
 from hookwire.router.cli._render import render_result
 from hookwire.router.cli._service import DEFAULT_NATS, add_follow_option, add_logging_options
 from hookwire.router.errors import ConfigError, StackError
-from hookwire.router.live._discovery import collect
+from hookwire.router.live._discovery import collect_stats, router_stats
 from hookwire.router.live._store import ConfigRecord, read_config_file
-from hookwire.schemas import ENTITY_TYPES, Entity, subjects
+from hookwire.schemas import ENTITY_TYPES, Entity, MicroStats, PoolsStatus, PoolStatus, subjects
 from hookwire.service import SignalQueue, configure_logging, connect
+
+_decode_pools = msgspec.json.Decoder(PoolsStatus).decode
 
 
 def add_parsers(sub: Any, env: Any) -> None:
@@ -189,10 +190,10 @@ async def _status(ns: argparse.Namespace) -> int:
         print(f"hookwire status: cannot connect to NATS at {ns.nats}: {exc!r}", file=sys.stderr)
         return 1
     try:
-        stats = await collect(nc, ServiceVerb.STATS, wait=ns.wait)
-        pools: list[dict[str, Any]] = []
+        stats = await collect_stats(nc, wait=ns.wait)
+        pools: list[PoolStatus] = []
         for answer in await _gather_status(nc, ns.wait):
-            pools.extend(answer)
+            pools.extend(answer.pools)
     finally:
         await nc.close()
     report = summarize(stats, pools)
@@ -203,14 +204,14 @@ async def _status(ns: argparse.Namespace) -> int:
     return 0
 
 
-async def _gather_status(nc: Any, wait: float) -> list[list[dict[str, Any]]]:
+async def _gather_status(nc: Any, wait: float) -> list[PoolsStatus]:
     inbox = nc.new_inbox()
-    answers: list[list[dict[str, Any]]] = []
+    answers: list[PoolsStatus] = []
 
     async def got(msg: Any) -> None:
         if msg.data:  # an empty message is NATS saying no supervisor is listening
-            with contextlib.suppress(ValueError):
-                answers.append(json.loads(msg.data))
+            with contextlib.suppress(msgspec.DecodeError):
+                answers.append(_decode_pools(msg.data))
 
     sub = await nc.subscribe(inbox, cb=got)
     await nc.publish(subjects.SUPERVISOR_STATUS, b"", reply=inbox)
@@ -219,37 +220,35 @@ async def _gather_status(nc: Any, wait: float) -> list[list[dict[str, Any]]]:
     return answers
 
 
-def summarize(stats: list[dict[str, Any]], pools: list[dict[str, Any]]) -> dict[str, Any]:
+def summarize(stats: list[MicroStats], pools: list[PoolStatus]) -> dict[str, Any]:
     """Routers, worker processes by plugin, and supervised pools, from micro STATS answers."""
     routers: list[dict[str, Any]] = []
     workers: dict[str, dict[str, Any]] = {}
     for s in stats:
-        requests = sum(e.get("num_requests", 0) for e in s.get("endpoints", []))
-        errors = sum(e.get("num_errors", 0) for e in s.get("endpoints", []))
-        if s.get("name") == "hookwire-router":
-            data = (s.get("endpoints") or [{}])[0].get("data") or {}
+        if s.name == subjects.ROUTER_SERVICE:
+            data = router_stats(s)
             routers.append(
                 {
-                    "id": s["id"],
-                    "events": data.get("events", {}),
-                    "requests": requests,
-                    "config": data.get("config"),
-                    "disabled": data.get("disabled_instances", []),
-                    "revision": (data.get("live") or {}).get("revision"),
+                    "id": s.id,
+                    "events": data.events,
+                    "requests": s.num_requests,
+                    "config": data.config,
+                    "disabled": data.disabled_instances,
+                    "revision": data.live.revision,
                 }
             )
-        elif s.get("metadata", {}).get("role") == "worker":
-            plugin = s["metadata"].get("plugin", s["name"])
+        elif s.metadata.get("role") == "worker":
+            plugin = s.metadata.get("plugin", s.name)
             row = workers.setdefault(
                 plugin, {"plugin": plugin, "processes": 0, "requests": 0, "errors": 0}
             )
             row["processes"] += 1
-            row["requests"] += requests
-            row["errors"] += errors
+            row["requests"] += s.num_requests
+            row["errors"] += s.num_errors
     return {
         "routers": routers,
         "workers": sorted(workers.values(), key=lambda r: r["plugin"]),
-        "pools": pools,
+        "pools": msgspec.to_builtins(pools),
     }
 
 

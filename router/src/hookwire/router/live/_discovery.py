@@ -8,21 +8,55 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+import msgspec
 from nats.aio.client import Client
 from nats.micro.service import ServiceVerb, control_subject
+
+from hookwire.schemas import MicroPing, MicroStats, RouterStats
+
+_decode_stats = msgspec.json.Decoder(MicroStats).decode
+_decode_ping = msgspec.json.Decoder(MicroPing).decode
 
 
 async def collect(
     nc: Client, verb: ServiceVerb, name: str | None = None, wait: float = 0.5
 ) -> list[dict[str, Any]]:
-    """Every answer to ``$SRV.<verb>[.<name>]`` that arrives within ``wait`` seconds."""
+    """Every answer to ``$SRV.<verb>[.<name>]`` that arrives within ``wait`` seconds, as
+    JSON objects."""
+    answers = []
+    for data in await collect_raw(nc, verb, name, wait):
+        with contextlib.suppress(ValueError):
+            answers.append(json.loads(data))
+    return answers
+
+
+async def collect_stats(nc: Client, name: str | None = None, wait: float = 0.5) -> list[MicroStats]:
+    """Every ``$SRV.STATS[.<name>]`` answer within ``wait`` seconds (malformed ones skipped)."""
+    answers = []
+    for data in await collect_raw(nc, ServiceVerb.STATS, name, wait):
+        with contextlib.suppress(msgspec.DecodeError):
+            answers.append(_decode_stats(data))
+    return answers
+
+
+def router_stats(answer: MicroStats) -> RouterStats:
+    """A router's own stats from its STATS answer (the defaults when they do not fit)."""
+    try:
+        return answer.endpoint_data(RouterStats)
+    except msgspec.ValidationError:
+        return RouterStats()
+
+
+async def collect_raw(
+    nc: Client, verb: ServiceVerb, name: str | None = None, wait: float = 0.5
+) -> list[bytes]:
+    """Every non-empty answer to ``$SRV.<verb>[.<name>]`` within ``wait`` seconds."""
     inbox = nc.new_inbox()
-    answers: list[dict[str, Any]] = []
+    answers: list[bytes] = []
 
     async def on_answer(msg: Any) -> None:
         if msg.data:  # empty: NATS's no-responders status
-            with contextlib.suppress(ValueError):
-                answers.append(json.loads(msg.data))
+            answers.append(msg.data)
 
     sub = await nc.subscribe(inbox, cb=on_answer)
     try:
@@ -47,10 +81,10 @@ async def wait_for_services(
     complete = asyncio.Event()
 
     async def on_answer(msg: Any) -> None:
-        with contextlib.suppress(ValueError, KeyError, TypeError):
-            answer = json.loads(msg.data)
-            if answer["name"] in seen:
-                seen[answer["name"]].add(answer["id"])
+        with contextlib.suppress(msgspec.DecodeError):
+            answer = _decode_ping(msg.data)
+            if answer.name in seen:
+                seen[answer.name].add(answer.id)
         if all(len(seen[n]) >= c for n, c in wanted.items()):
             complete.set()
 

@@ -22,24 +22,22 @@ import contextlib
 import functools
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
 
 import nats.errors
 import structlog
 from nats.aio.client import Client
 from nats.js.kv import KV_DEL, KV_PURGE, KeyValue
-from nats.micro.service import ServiceVerb
 
 from hookwire.router.config._load import Config
 from hookwire.router.errors import ConfigError, LiveConfigError
-from hookwire.router.live._discovery import collect, wait_for_services
+from hookwire.router.live._discovery import collect_stats, router_stats, wait_for_services
 from hookwire.router.live._store import (
     ConfigRecord,
     ConfigStore,
     decode_record,
     load_record,
 )
-from hookwire.router.pipeline._service import ROUTER_SERVICE, Router
+from hookwire.router.pipeline._service import Router
 from hookwire.router.pools._supervisor import PoolSpec, Supervisor
 from hookwire.router.routing._modes import Mode
 from hookwire.schemas import subjects
@@ -310,25 +308,17 @@ class PoolsLive:
             await self._task
 
 
-def _live_stats(answer: Mapping[str, Any]) -> Mapping[str, Any]:
-    endpoints = answer.get("endpoints") or [{}]
-    data = endpoints[0].get("data") or {}
-    live = data.get("live") if isinstance(data, Mapping) else None
-    return live if isinstance(live, Mapping) else {}
-
-
 async def routers_behind(nc: Client, revision: int, *, settled: bool) -> list[str]:
     """Ids of the following routers not yet on ``revision`` (or newer); with ``settled``,
     also those still running an event that began on an older revision."""
     behind = []
-    for answer in await collect(nc, ServiceVerb.STATS, ROUTER_SERVICE, wait=0.25):
-        live = _live_stats(answer)
-        if not live.get("following"):
+    for answer in await collect_stats(nc, subjects.ROUTER_SERVICE, wait=0.25):
+        live = router_stats(answer).live
+        if not live.following:
             continue  # a router run with --no-follow never moves
-        rev = live.get("revision")
-        older = live.get("older_in_flight") or 0
-        if rev is None or rev < revision or (settled and older > 0):
-            behind.append(str(answer.get("id")))
+        rev = live.revision
+        if rev is None or rev < revision or (settled and live.older_in_flight > 0):
+            behind.append(answer.id)
     return behind
 
 
@@ -354,10 +344,10 @@ async def wait_routers_on(
 async def following_routers(nc: Client) -> dict[str, int | None]:
     """Router id -> the revision it runs, for every following router answering STATS."""
     out: dict[str, int | None] = {}
-    for answer in await collect(nc, ServiceVerb.STATS, ROUTER_SERVICE, wait=0.25):
-        live = _live_stats(answer)
-        if live.get("following"):
-            out[str(answer.get("id"))] = live.get("revision")
+    for answer in await collect_stats(nc, subjects.ROUTER_SERVICE, wait=0.25):
+        live = router_stats(answer).live
+        if live.following:
+            out[answer.id] = live.revision
     return out
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from importlib.metadata import version
-from typing import Any
 
 import msgspec
 import structlog
@@ -23,14 +22,21 @@ from hookwire.schemas import (
     ErrorInfo,
     GatewayReply,
     GatewayRequest,
+    LiveState,
+    RouteCacheInfo,
+    RouterStats,
 )
-from hookwire.schemas.subjects import ROUTER_QUEUE, hook_from_subject, hook_wildcard
+from hookwire.schemas.subjects import (
+    ROUTER_QUEUE,
+    ROUTER_SERVICE,
+    hook_from_subject,
+    hook_wildcard,
+)
 from hookwire.service import Requests, Service
 
 log = structlog.get_logger("hookwire.router")
 _decode_event = msgspec.json.Decoder(GatewayRequest).decode
 _encode = msgspec.json.Encoder().encode
-ROUTER_SERVICE = "hookwire-router"
 
 
 def error_reply(code: str, message: str, request_id: str = "") -> bytes:
@@ -157,20 +163,21 @@ class Router:
             return "invalid_payload", f"payload does not fit the {event.hook} schema: {problem}"
         return None
 
-    def stats(self) -> dict[str, Any]:
-        return {
-            "events": dict(self.counts),
-            "config": self.config.file,
-            "rules": len(self.config.rules),
-            "cache": self.index.cache_info(),
-            "when_errors": self.index.stats.when_errors,
-            "disabled_instances": sorted(self.pipeline.disabled),
-            "live": {
-                "following": self.following,
-                "revision": self.revision,
-                "older_in_flight": sum(1 for t in self._before_swap if not t.done()),
-            },
-        }
+    def stats(self) -> RouterStats:
+        """The ``data`` of this router's micro STATS answer."""
+        return RouterStats(
+            events=dict(self.counts),
+            config=self.config.file,
+            rules=len(self.config.rules),
+            cache=RouteCacheInfo(**self.index.cache_info()),
+            when_errors=self.index.stats.when_errors,
+            disabled_instances=sorted(self.pipeline.disabled),
+            live=LiveState(
+                following=self.following,
+                revision=self.revision,
+                older_in_flight=sum(1 for t in self._before_swap if not t.done()),
+            ),
+        )
 
     async def drain(self, timeout: float = 30.0) -> None:
         """Stop taking events, finish those in flight (their plugin replies still arrive)."""

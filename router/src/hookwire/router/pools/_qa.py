@@ -31,9 +31,10 @@ from typing import Any
 
 from hookwire.router.catalog._compat import hookwire_version
 from hookwire.router.catalog._manifest import PluginPackage
-from hookwire.router.catalog._quality import MeasuredQuality, SuiteCounts, write_measured
+from hookwire.router.catalog._quality import MeasuredQuality, write_measured
 from hookwire.router.errors import QaError
 from hookwire.router.pools._venv import VenvManager
+from hookwire.schemas import SuiteCounts
 
 QA_TOOLS = ("pytest", "pytest-asyncio", "coverage")
 BENCHMARK_FILE = "benchmark.py"

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import structlog
 
+from hookwire.schemas import PoolStatus
+
 log = structlog.get_logger("hookwire.supervisor")
 
 
@@ -237,18 +239,19 @@ class Supervisor:
         for task in list(self._tasks):
             task.cancel()
 
-    def status(self) -> list[dict[str, object]]:
+    def status(self) -> list[PoolStatus]:
+        """Each pool as ``hookwire status`` shows it."""
         return [
-            {
-                "plugin": name,
-                "workers": pool.spec.workers,
-                "alive": pool.alive,
-                "restarts": pool.restarts,
-                "failed": pool.failed,
-                "last_error": pool.last_error,
-                "pids": sorted(p.pid for p in pool.processes.values() if p.returncode is None),
-                "python": pool.spec.python,
-            }
+            PoolStatus(
+                plugin=name,
+                workers=pool.spec.workers,
+                alive=pool.alive,
+                restarts=pool.restarts,
+                failed=pool.failed,
+                last_error=pool.last_error,
+                pids=sorted(p.pid for p in pool.processes.values() if p.returncode is None),
+                python=pool.spec.python,
+            )
             for name, pool in self.pools.items()
         ]
 

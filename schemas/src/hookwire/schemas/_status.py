@@ -1,0 +1,136 @@
+"""What hookwire services say about themselves: router and worker stats, pool status.
+
+Routers and workers put their stats in the ``data`` of each endpoint of their NATS micro
+``$SRV.STATS`` answer; ``MicroStats`` and ``MicroPing`` read those answers (NATS's own
+``io.nats.micro.v1`` formats, only the fields hookwire reads). Supervisors answer
+``hookwire.supervisor.status`` with a ``PoolsStatus``.
+
+Evolution as for every wire type: new fields get defaults and are appended, a field's
+type never changes. Stats show every field, defaults included.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+import msgspec
+
+from ._messages import _tag
+
+T = TypeVar("T")
+
+
+class _Status(msgspec.Struct, frozen=True, kw_only=True):
+    """Base of every part of a status message (defaults are encoded too)."""
+
+
+class LiveState(_Status, frozen=True, kw_only=True):
+    """Where a router is with the live config (``hookwire apply``)."""
+
+    #: whether the router follows the live config at all
+    following: bool = False
+    #: the live revision it runs (None: the config file it was started with)
+    revision: int | None = None
+    #: events still running that began on an older revision
+    older_in_flight: int = 0
+
+
+class RouteCacheInfo(_Status, frozen=True, kw_only=True):
+    """The router's resolution cache."""
+
+    size: int = 0
+    maxsize: int = 0
+    hits: int = 0
+    misses: int = 0
+
+
+class RouterStats(_Status, frozen=True, kw_only=True):
+    """The ``data`` of a router's ``events`` endpoint in its micro STATS answer."""
+
+    #: events answered, by decision (``allow``, ``block``, ``error``) or rejection
+    events: dict[str, int] = {}
+    config: str = ""
+    rules: int = 0
+    cache: RouteCacheInfo = RouteCacheInfo()
+    when_errors: int = 0
+    disabled_instances: list[str] = []
+    live: LiveState = LiveState()
+
+
+class WorkerStats(_Status, frozen=True, kw_only=True):
+    """The ``data`` of a worker's ``hooks`` endpoint in its micro STATS answer."""
+
+    instances: int = 0
+    #: error replies by kind: request, deadline, plugin, timeout
+    errors: dict[str, int] = {}
+
+
+class PoolStatus(_Status, frozen=True, kw_only=True):
+    """One supervised worker pool."""
+
+    plugin: str
+    workers: int
+    alive: int
+    restarts: int = 0
+    failed: bool = False
+    last_error: str | None = None
+    pids: list[int] = []
+    python: str = ""
+
+
+class PoolsStatus(_Status, frozen=True, kw_only=True, tag_field="type", tag=_tag("pools_status")):
+    """A supervisor's answer on ``hookwire.supervisor.status``: each of its pools."""
+
+    pools: list[PoolStatus] = []
+
+
+class MicroEndpointStats(_Status, frozen=True, kw_only=True):
+    """One endpoint of a NATS micro STATS answer; ``data`` is the service's own."""
+
+    name: str = ""
+    subject: str = ""
+    queue_group: str = ""
+    num_requests: int = 0
+    num_errors: int = 0
+    data: Any = None
+
+
+class MicroStats(
+    _Status,
+    frozen=True,
+    kw_only=True,
+    tag_field="type",
+    tag="io.nats.micro.v1.stats_response",
+):
+    """A NATS micro ``$SRV.STATS`` answer (the fields hookwire reads)."""
+
+    name: str
+    id: str
+    version: str = ""
+    metadata: dict[str, str] = {}
+    endpoints: list[MicroEndpointStats] = []
+
+    def endpoint_data(self, tp: type[T]) -> T:
+        """The first endpoint's ``data`` as ``tp`` (e.g. RouterStats); ``msgspec.ValidationError``
+        when it does not fit."""
+        data = self.endpoints[0].data if self.endpoints else None
+        return msgspec.convert({} if data is None else data, tp)
+
+    @property
+    def num_requests(self) -> int:
+        return sum(e.num_requests for e in self.endpoints)
+
+    @property
+    def num_errors(self) -> int:
+        return sum(e.num_errors for e in self.endpoints)
+
+
+class MicroPing(
+    _Status, frozen=True, kw_only=True, tag_field="type", tag="io.nats.micro.v1.ping_response"
+):
+    """A NATS micro ``$SRV.PING`` answer (the fields hookwire reads)."""
+
+    name: str
+    id: str
+    version: str = ""
+    metadata: dict[str, str] = {}
