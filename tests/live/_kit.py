@@ -19,8 +19,9 @@ from nats.aio.client import Client as NatsClient
 
 from hookwire import client as hw
 from hookwire.router import load_config
-from hookwire.router.live._follow import Follower, start_router
+from hookwire.router.live._follower import Follower
 from hookwire.router.live._store import ConfigRecord, ConfigStore, read_config_file
+from hookwire.router.live._switch import start_router
 from hookwire.router.pipeline._service import Router
 from hookwire.service import connect
 from hookwire.workers import Worker

@@ -15,7 +15,7 @@ import structlog
 from nats.aio.client import Client as NatsClient
 
 from hookwire import client as hw
-from hookwire.router.live._follow import following_routers
+from hookwire.router.live._routers import following_routers
 from hookwire.router.live._store import new_record
 from hookwire.service import connect
 

@@ -19,8 +19,9 @@ from nats.aio.msg import Msg
 from hookwire.router.config._load import Config
 from hookwire.router.errors import LiveConfigError, StackError
 from hookwire.router.live._discovery import wait_for_services
-from hookwire.router.live._follow import Follower, LiveConfig, PoolsLive, RouterLive
+from hookwire.router.live._follower import Follower, LiveConfig
 from hookwire.router.live._store import ConfigRecord, ConfigStore
+from hookwire.router.live._switch import PoolsLive, RouterLive
 from hookwire.router.pipeline._service import Router
 from hookwire.router.pools._embedded import EmbeddedNats
 from hookwire.router.pools._supervisor import PoolSpec, Supervisor

@@ -15,7 +15,7 @@ from nats.aio.client import Client
 from hookwire.router.cli._service import DEFAULT_NATS
 from hookwire.router.config._load import Config
 from hookwire.router.errors import ConfigError, LiveConfigError
-from hookwire.router.live._follow import following_routers, wait_routers_on
+from hookwire.router.live._routers import following_routers, wait_routers_on
 from hookwire.router.live._store import (
     ConfigRecord,
     ConfigStore,

@@ -12,7 +12,8 @@ import structlog
 
 from hookwire.router.config._load import load_config
 from hookwire.router.errors import ConfigError
-from hookwire.router.live._follow import Follower, start_router
+from hookwire.router.live._follower import Follower
+from hookwire.router.live._switch import start_router
 from hookwire.router.pipeline._service import Router
 from hookwire.service import SignalQueue, configure_logging, connect
 

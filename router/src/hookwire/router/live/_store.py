@@ -1,9 +1,9 @@
 """The live config: revisions of one key in a NATS KV bucket, with their history.
 
 ``hookwire apply`` stores a checked config as a new revision; routers and supervisors
-follow the key (``_follow.py``). A revision holds the YAML text itself and the folder
-its relative paths resolve against, so any host with the same layout rebuilds exactly
-the config that was checked.
+follow the key (``_follower.py``; what a revision switches: ``_switch.py``). A revision
+holds the YAML text itself and the folder its relative paths resolve against, so any
+host with the same layout rebuilds exactly the config that was checked.
 """
 
 from __future__ import annotations

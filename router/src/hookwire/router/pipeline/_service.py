@@ -61,7 +61,7 @@ class Router:
         self.requests = Requests(nc)  # one reply inbox for every plugin call
         self.pipeline = Pipeline(nc, config.settings.fail_on_plugin_error, self.requests)
         self.counts: Counter[str] = Counter()
-        #: the live config revision running (None: the file's config); see _follow.py
+        #: the live config revision running (None: the file's config); see live/_switch.py
         self.revision: int | None = None
         #: whether this router follows the live config (hookwire apply)
         self.following = False
