@@ -64,46 +64,9 @@ def _compile_rule(
     broken: Collection[str],
 ) -> CompiledRule | None:
     before = len(problems)
-    if rule.entities is None:
-        if rule.name is not None or rule.tags is not None:
-            key = "name" if rule.name is not None else "tags"
-            problems.append(
-                doc.problem(
-                    (*path, key),
-                    f"`{key}` needs `entities`: HTTP-level events have no entity",
-                    "add `entities: [tool]` (or another type)",
-                )
-            )
-        if not (rule.hooks or rule.when or rule.server_name or rule.server_id or rule.gateway_id):
-            problems.append(
-                doc.problem(
-                    path,
-                    "HTTP-level rule (no `entities`) is unscoped and would run on all HTTP traffic",
-                    "set `hooks`, `when` or a "
-                    "server_name/server_id/gateway_id filter, or add `entities`",
-                )
-            )
-    for i, hook in enumerate(rule.hooks or ()):
-        if hook not in known_hooks:
-            problems.append(
-                doc.problem(
-                    (*path, "hooks", i),
-                    f"unknown hook {hook!r}",
-                    f"use one of: {', '.join(sorted(known_hooks))}",
-                )
-            )
-    when = None
-    if rule.when is not None:
-        try:
-            when = When(rule.when)
-        except WhenError as exc:
-            problems.append(
-                doc.problem(
-                    (*path, "when"),
-                    f"bad `when` expression: {exc}",
-                    "see docs/routing.md#when-expressions for the names and functions",
-                )
-            )
+    problems.extend(_scope_problems(doc, path, rule))
+    problems.extend(_hook_problems(doc, path, rule.hooks or (), known_hooks))
+    when = _compile_when(doc, path, rule.when, problems)
     attachments = []
     for j, att in enumerate(rule.plugins):
         compiled = _attachment(doc, (*path, "plugins", j), j, att, plugins, problems, broken)
@@ -129,6 +92,66 @@ def _compile_rule(
     return dataclasses.replace(out, score=specificity(out))
 
 
+def _scope_problems(doc: YamlDoc, path: YamlPath, rule: Rule) -> list[Problem]:
+    """A rule without ``entities`` is HTTP-level: no entity filters, and some scope."""
+    if rule.entities is not None:
+        return []
+    problems = []
+    if rule.name is not None or rule.tags is not None:
+        key = "name" if rule.name is not None else "tags"
+        problems.append(
+            doc.problem(
+                (*path, key),
+                f"`{key}` needs `entities`: HTTP-level events have no entity",
+                "add `entities: [tool]` (or another type)",
+            )
+        )
+    if not (rule.hooks or rule.when or rule.server_name or rule.server_id or rule.gateway_id):
+        problems.append(
+            doc.problem(
+                path,
+                "HTTP-level rule (no `entities`) is unscoped and would run on all HTTP traffic",
+                "set `hooks`, `when` or a "
+                "server_name/server_id/gateway_id filter, or add `entities`",
+            )
+        )
+    return problems
+
+
+def _hook_problems(
+    doc: YamlDoc, path: YamlPath, hooks: Sequence[str], known_hooks: Collection[str]
+) -> list[Problem]:
+    """One problem per hook of the rule that is neither built in nor declared."""
+    return [
+        doc.problem(
+            (*path, "hooks", i),
+            f"unknown hook {hook!r}",
+            f"use one of: {', '.join(sorted(known_hooks))}",
+        )
+        for i, hook in enumerate(hooks)
+        if hook not in known_hooks
+    ]
+
+
+def _compile_when(
+    doc: YamlDoc, path: YamlPath, source: str | None, problems: list[Problem]
+) -> When | None:
+    """The rule's parsed ``when`` (None: it has none, or it does not parse: a problem)."""
+    if source is None:
+        return None
+    try:
+        return When(source)
+    except WhenError as exc:
+        problems.append(
+            doc.problem(
+                (*path, "when"),
+                f"bad `when` expression: {exc}",
+                "see docs/routing.md#when-expressions for the names and functions",
+            )
+        )
+        return None
+
+
 def _attachment(
     doc: YamlDoc,
     path: YamlPath,
@@ -138,40 +161,13 @@ def _attachment(
     problems: list[Problem],
     broken: Collection[str],
 ) -> CompiledAttachment | None:
-    plugin = plugins.get(att.name)
-    if plugin is None and att.name in broken:
-        return None  # its own entry is already reported
+    plugin = _attached_plugin(doc, path, att, plugins, problems, broken)
     if plugin is None:
-        configured = ", ".join(sorted(plugins)) or "none"
-        problems.append(
-            doc.problem(
-                (*path, "name"),
-                f"plugin {att.name!r} is not configured",
-                f"add it under `plugins:` or use a configured one ({configured})",
-            )
-        )
         return None
-    runs_on = plugin.hooks
-    if att.hooks is not None:
-        missing = [h for h in att.hooks if h not in plugin.hooks]
-        for hook in missing:
-            problems.append(
-                doc.problem(
-                    (*path, "hooks", att.hooks.index(hook)),
-                    f"plugin {att.name!r} does not implement hook {hook!r}",
-                    f"use some of: {', '.join(plugin.hooks)}",
-                )
-            )
-        if missing:
-            return None
-        runs_on = tuple(h for h in plugin.hooks if h in att.hooks)
-    if att.mode is not None:
-        mode, implied = parse_mode(att.mode)
-    else:
-        mode, implied = plugin.mode, None
-    if not plugin.enabled:  # enabled: false or mode: disabled; an attachment cannot revive it
-        mode = Mode.DISABLED
-    on_error = OnError(att.on_error) if att.on_error else (implied or plugin.on_error)
+    runs_on = _runs_on(doc, path, att, plugin, problems)
+    if runs_on is None:
+        return None
+    mode, on_error = _mode_and_on_error(att, plugin)
     config = dict(att.config) if att.override else deep_merge(plugin.config, att.config)
     found = config_problems(doc, plugin.validator, config, (*path, "config"))
     if found:
@@ -190,6 +186,63 @@ def _attachment(
     )
     priority = position if att.priority is None else att.priority
     return CompiledAttachment(instance, priority, position, frozenset(runs_on))
+
+
+def _attached_plugin(
+    doc: YamlDoc,
+    path: YamlPath,
+    att: Attachment,
+    plugins: Mapping[str, PluginDef],
+    problems: list[Problem],
+    broken: Collection[str],
+) -> PluginDef | None:
+    """The configured plugin an attachment names (None: not configured, a problem, or
+    its own entry is broken and already reported)."""
+    plugin = plugins.get(att.name)
+    if plugin is None and att.name not in broken:
+        configured = ", ".join(sorted(plugins)) or "none"
+        problems.append(
+            doc.problem(
+                (*path, "name"),
+                f"plugin {att.name!r} is not configured",
+                f"add it under `plugins:` or use a configured one ({configured})",
+            )
+        )
+    return plugin
+
+
+def _runs_on(
+    doc: YamlDoc, path: YamlPath, att: Attachment, plugin: PluginDef, problems: list[Problem]
+) -> tuple[str, ...] | None:
+    """The hooks the attachment runs the plugin on: its ``hooks`` (each one the plugin
+    implements, else a problem and None), or all the plugin's."""
+    if att.hooks is None:
+        return plugin.hooks
+    missing = [h for h in att.hooks if h not in plugin.hooks]
+    for hook in missing:
+        problems.append(
+            doc.problem(
+                (*path, "hooks", att.hooks.index(hook)),
+                f"plugin {att.name!r} does not implement hook {hook!r}",
+                f"use some of: {', '.join(plugin.hooks)}",
+            )
+        )
+    if missing:
+        return None
+    return tuple(h for h in plugin.hooks if h in att.hooks)
+
+
+def _mode_and_on_error(att: Attachment, plugin: PluginDef) -> tuple[Mode, OnError]:
+    """The attachment's mode and on_error, falling back to the plugin entry's; a mode
+    may imply an on_error, and a disabled plugin stays disabled."""
+    if att.mode is not None:
+        mode, implied = parse_mode(att.mode)
+    else:
+        mode, implied = plugin.mode, None
+    if not plugin.enabled:  # enabled: false or mode: disabled; an attachment cannot revive it
+        mode = Mode.DISABLED
+    on_error = OnError(att.on_error) if att.on_error else (implied or plugin.on_error)
+    return mode, on_error
 
 
 def _may_overlap(a: CompiledRule, b: CompiledRule) -> bool:

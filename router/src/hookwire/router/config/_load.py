@@ -13,7 +13,7 @@ from hookwire.router._yaml import YamlDoc, load_yaml, parse_yaml
 from hookwire.router.catalog._manifest import PluginPackage, discover, pydantic_problems
 from hookwire.router.config._compile import compile_rules, reverse_order_warnings
 from hookwire.router.config._legacy import legacy_routes
-from hookwire.router.config._model import ConfigFile, PluginSettings
+from hookwire.router.config._model import ConfigFile, PluginEntry, PluginSettings
 from hookwire.router.config._plugins import PluginDef, build_plugin, plugin_entries
 from hookwire.router.config._policy import check_plugins
 from hookwire.router.errors import ConfigError, Problem, ProblemList, YamlPath
@@ -67,7 +67,41 @@ def config_from_doc(doc: YamlDoc, base_dir: Path) -> Config:
         )
     top = _top_level(doc, data, problems)
     settings = top.plugin_settings
-    dirs = [
+    packages = discover(_plugin_dirs(doc, base_dir, top), problems)
+    found: list[Problem] = []
+    entries = plugin_entries(doc, top.plugins, found)
+    plugins = _build_plugins(doc, entries, packages, settings, found)
+    policy = check_plugins(doc, plugins.values(), settings)  # versions and maturity
+    found.extend(policy.errors)
+    known_hooks = _known_hooks(packages)
+    warnings: list[Problem] = list(policy.warnings)
+    source = _route_source(doc, top, entries, plugins, found, warnings)
+    broken = _entry_names(top.plugins) - plugins.keys()
+    rules = compile_rules(
+        source.doc, source.prefix, source.routes, plugins, known_hooks, found, broken
+    )
+    problems.extend(found)
+    problems.raise_if_any()
+    warnings.extend(reverse_order_warnings(doc, rules, source.strategy))
+    if not source.legacy:
+        warnings.extend(_unattached(doc, entries, rules))
+    return Config(
+        file=doc.file,
+        settings=settings,
+        plugins=plugins,
+        packages=packages,
+        rules=tuple(rules),
+        routes=tuple(source.routes),
+        legacy=source.legacy,
+        strategy=source.strategy,
+        warnings=tuple(warnings),
+        known_hooks=frozenset(known_hooks),
+    )
+
+
+def _plugin_dirs(doc: YamlDoc, base_dir: Path, top: ConfigFile) -> list[tuple[Path, Problem]]:
+    """Each ``plugin_dirs`` folder, resolved, with the problem to report if it is missing."""
+    return [
         (
             _resolve(base_dir, d),
             doc.problem(
@@ -78,24 +112,58 @@ def config_from_doc(doc: YamlDoc, base_dir: Path) -> Config:
         )
         for i, d in enumerate(top.plugin_dirs)
     ]
-    packages = discover(dirs, problems)
-    found: list[Problem] = []
-    entries = plugin_entries(doc, top.plugins, found)
+
+
+def _build_plugins(
+    doc: YamlDoc,
+    entries: list[tuple[YamlPath, PluginEntry]],
+    packages: Mapping[str, PluginPackage],
+    settings: PluginSettings,
+    found: list[Problem],
+) -> dict[str, PluginDef]:
+    """The plugin entries that build, by name (the others are problems in ``found``)."""
     plugins: dict[str, PluginDef] = {}
     for path, entry in entries:
         plugin = build_plugin(doc, path, entry, packages, settings, found)
         if plugin is not None:
             plugins[plugin.name] = plugin
-    policy = check_plugins(doc, plugins.values(), settings)  # versions and maturity
-    found.extend(policy.errors)
+    return plugins
+
+
+def _known_hooks(packages: Mapping[str, PluginPackage]) -> set[str]:
+    """The built-in hooks and every custom hook a plugin package declares."""
     known_hooks = set(BUILTIN_HOOKS)
     for package in packages.values():
         known_hooks.update(package.manifest.hooks)
+    return known_hooks
 
+
+@dataclass(frozen=True, slots=True)
+class _RouteSource:
+    """The routes to compile and where their problems point: the file's ``routes``, or
+    those generated from legacy plugin entries (``legacy``)."""
+
+    routes: list[Any]
+    strategy: Strategy
+    doc: YamlDoc
+    prefix: YamlPath
+    legacy: bool
+
+
+def _route_source(
+    doc: YamlDoc,
+    top: ConfigFile,
+    entries: list[tuple[YamlPath, PluginEntry]],
+    plugins: Mapping[str, PluginDef],
+    found: list[Problem],
+    warnings: list[Problem],
+) -> _RouteSource:
+    """Routes when routing is on (by default: when the file has ``routes``), else the
+    legacy routes of the plugin entries."""
+    settings = top.plugin_settings
     routing = settings.enable_plugin_routing
     if routing is None:
         routing = top.routes is not None
-    warnings: list[Problem] = list(policy.warnings)
     if routing:
         for path, entry in entries:
             if entry.conditions:
@@ -107,41 +175,17 @@ def config_from_doc(doc: YamlDoc, base_dir: Path) -> Config:
                     )
                 )
         routes = [r for r in top.routes or []]
-        strategy: Strategy = settings.rule_merge_strategy
-        route_doc, route_prefix = doc, ("routes",)
-    else:
-        if top.routes:
-            warnings.append(
-                doc.problem(
-                    ("routes",),
-                    "routes are ignored: enable_plugin_routing is false",
-                    "remove `enable_plugin_routing: false` to use them",
-                )
+        return _RouteSource(routes, settings.rule_merge_strategy, doc, ("routes",), False)
+    if top.routes:
+        warnings.append(
+            doc.problem(
+                ("routes",),
+                "routes are ignored: enable_plugin_routing is false",
+                "remove `enable_plugin_routing: false` to use them",
             )
-        routes = legacy_routes(
-            [(e, plugins[e.name].hooks) for _, e in entries if e.name in plugins]
         )
-        strategy = "merge_all"
-        route_doc, route_prefix = _generated(doc), ("<legacy routes>",)
-    broken = _entry_names(top.plugins) - plugins.keys()
-    rules = compile_rules(route_doc, route_prefix, routes, plugins, known_hooks, found, broken)
-    problems.extend(found)
-    problems.raise_if_any()
-    warnings.extend(reverse_order_warnings(doc, rules, strategy))
-    if routing:
-        warnings.extend(_unattached(doc, entries, rules))
-    return Config(
-        file=doc.file,
-        settings=settings,
-        plugins=plugins,
-        packages=packages,
-        rules=tuple(rules),
-        routes=tuple(routes),
-        legacy=not routing,
-        strategy=strategy,
-        warnings=tuple(warnings),
-        known_hooks=frozenset(known_hooks),
-    )
+    routes = legacy_routes([(e, plugins[e.name].hooks) for _, e in entries if e.name in plugins])
+    return _RouteSource(routes, "merge_all", _generated(doc), ("<legacy routes>",), True)
 
 
 def _top_level(doc: YamlDoc, data: Mapping[str, Any], problems: ProblemList) -> ConfigFile:

@@ -137,39 +137,11 @@ def build_plugin(
     kind = entry.kind or entry.name
     package = packages.get(kind)
     manifest = package.manifest if package else None
-    if package is None and not _bare_class(kind):
-        known = ", ".join(sorted(packages)) or "none found"
-        where = (*path, "kind") if entry.kind else path
-        problems.append(
-            doc.problem(
-                where,
-                f"unknown plugin {kind!r}: no plugin-manifest.yaml with that name in plugin_dirs",
-                f"fix the name or add its folder to plugin_dirs (known: {known})",
-            )
-        )
+    problem = _kind_problem(doc, path, entry, kind, package, packages)
+    if problem is not None:
+        problems.append(problem)
         return None
-    if manifest is None and not entry.hooks:
-        problems.append(
-            doc.problem(
-                path, f"bare class {kind!r} has no manifest to take hooks from", "list its `hooks`"
-            )
-        )
-        return None
-    implemented = tuple(manifest.hooks) if manifest else tuple(entry.hooks or ())
-    hooks = implemented
-    bad = False
-    if entry.hooks is not None and manifest is not None:
-        for i, hook in enumerate(entry.hooks):
-            if hook not in implemented:
-                problems.append(
-                    doc.problem(
-                        (*path, "hooks", i),
-                        f"plugin {kind!r} does not implement hook {hook!r}",
-                        f"use some of: {', '.join(implemented)}",
-                    )
-                )
-                bad = True
-        hooks = tuple(h for h in implemented if h in entry.hooks)
+    hooks = _entry_hooks(doc, path, entry, kind, manifest, problems)
     mode, implied = parse_mode(entry.mode or "sequential")
     on_error = OnError(entry.on_error) if entry.on_error else (implied or OnError.FAIL)
     schema = manifest.config_schema if manifest else {}
@@ -177,7 +149,7 @@ def build_plugin(
     defaults = schema_defaults(schema)
     config = deep_merge(defaults if isinstance(defaults, Mapping) else {}, entry.config)
     found = config_problems(doc, validator, config, (*path, "config"))
-    if found or bad:
+    if found or hooks is None:
         problems.extend(found)
         return None
     return PluginDef(
@@ -194,3 +166,54 @@ def build_plugin(
         validator=validator,
         yaml_path=path,
     )
+
+
+def _kind_problem(
+    doc: YamlDoc,
+    path: YamlPath,
+    entry: PluginEntry,
+    kind: str,
+    package: PluginPackage | None,
+    packages: Mapping[str, PluginPackage],
+) -> Problem | None:
+    """Why the entry's kind names nothing to run: no manifest of that name, or a bare
+    class without the hooks a manifest would give."""
+    if package is None and not _bare_class(kind):
+        known = ", ".join(sorted(packages)) or "none found"
+        where = (*path, "kind") if entry.kind else path
+        return doc.problem(
+            where,
+            f"unknown plugin {kind!r}: no plugin-manifest.yaml with that name in plugin_dirs",
+            f"fix the name or add its folder to plugin_dirs (known: {known})",
+        )
+    if package is None and not entry.hooks:
+        return doc.problem(
+            path, f"bare class {kind!r} has no manifest to take hooks from", "list its `hooks`"
+        )
+    return None
+
+
+def _entry_hooks(
+    doc: YamlDoc,
+    path: YamlPath,
+    entry: PluginEntry,
+    kind: str,
+    manifest: Manifest | None,
+    problems: list[Problem],
+) -> tuple[str, ...] | None:
+    """The hooks the entry runs on: the manifest's, narrowed by the entry's ``hooks``
+    (None, with a problem each, when it lists hooks the plugin does not implement)."""
+    implemented = tuple(manifest.hooks) if manifest else tuple(entry.hooks or ())
+    if entry.hooks is None or manifest is None:
+        return implemented
+    missing = [
+        doc.problem(
+            (*path, "hooks", i),
+            f"plugin {kind!r} does not implement hook {hook!r}",
+            f"use some of: {', '.join(implemented)}",
+        )
+        for i, hook in enumerate(entry.hooks)
+        if hook not in implemented
+    ]
+    problems.extend(missing)
+    return None if missing else tuple(h for h in implemented if h in entry.hooks)
