@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from types import TracebackType
 from typing import Any, Self, Unpack
 
@@ -115,41 +116,13 @@ class Client(HookMethods):
         post = is_post_hook(hook)
         if state is None and post:
             state = self._states.get(hook, request_id)
-        request = GatewayRequest(
-            hook=hook,
-            request_id=request_id,
-            entity=entity,
-            server_name=options.get("server_name"),
-            server_id=options.get("server_id"),
-            gateway_id=options.get("gateway_id"),
-            user=options.get("user"),
-            tenant_id=options.get("tenant_id"),
-            agent=options.get("agent"),
-            payload=msgspec.Raw(encode_payload(sent)),
-            state=dict(state or {}),
-            timeout=budget,
-        )
+        request = _event(hook, request_id, entity, sent, state, budget, options)
         reply = await self._request(hook, _REQUEST_ENCODER.encode(request), budget)
         if post:
             self._states.forget(hook, request_id)
         elif reply.state or len(self._states):  # nothing to keep or forget: skip the store
             self._states.remember(hook, request_id, reply.state)
-        return HookResult(
-            hook=hook,
-            request_id=reply.request_id or request_id,
-            decision=reply.decision,
-            payload=(
-                as_result_payload(hook, sent)  # unchanged: no need to decode it again
-                if not reply.modified or _is_empty(reply.payload)
-                else decode_payload(hook, reply.payload)
-            ),
-            modified=reply.modified,
-            violation=reply.violation,
-            warnings=reply.warnings,
-            trace=reply.trace,
-            state=reply.state,
-            error=reply.error,
-        )
+        return _result(hook, request_id, sent, reply)
 
     async def _request(self, hook: str, data: bytes, budget: float) -> GatewayReply:
         """One request-reply round trip, nats-py's failures mapped to hookwire's."""
@@ -238,3 +211,49 @@ def _check_timeout(timeout: float) -> float:
     if not timeout > 0:
         raise ValueError(f"timeout must be positive seconds, got {timeout!r}")
     return timeout
+
+
+def _event(
+    hook: str,
+    request_id: str,
+    entity: Entity | None,
+    sent: Any,
+    state: Mapping[str, Any] | None,
+    budget: float,
+    options: InvokeOptions,
+) -> GatewayRequest:
+    """The event on the wire for one ``invoke``."""
+    return GatewayRequest(
+        hook=hook,
+        request_id=request_id,
+        entity=entity,
+        server_name=options.get("server_name"),
+        server_id=options.get("server_id"),
+        gateway_id=options.get("gateway_id"),
+        user=options.get("user"),
+        tenant_id=options.get("tenant_id"),
+        agent=options.get("agent"),
+        payload=msgspec.Raw(encode_payload(sent)),
+        state=dict(state or {}),
+        timeout=budget,
+    )
+
+
+def _result(hook: str, request_id: str, sent: Any, reply: GatewayReply) -> HookResult[Any]:
+    """The router's reply as the caller sees it; an unmodified payload is the one sent."""
+    return HookResult(
+        hook=hook,
+        request_id=reply.request_id or request_id,
+        decision=reply.decision,
+        payload=(
+            as_result_payload(hook, sent)  # unchanged: no need to decode it again
+            if not reply.modified or _is_empty(reply.payload)
+            else decode_payload(hook, reply.payload)
+        ),
+        modified=reply.modified,
+        violation=reply.violation,
+        warnings=reply.warnings,
+        trace=reply.trace,
+        state=reply.state,
+        error=reply.error,
+    )

@@ -130,10 +130,15 @@ def config_rows(schema: Mapping[str, Any], prefix: str = "") -> list[tuple[str, 
 
 
 def render_detail(d: PluginDetail) -> list[str]:
+    """``plugins show``: the facts, maturity and quality, deprecation, config table."""
+    return [*_facts(d), *_judgement(d), "", *_config_table(d.config_schema)]
+
+
+def _facts(d: PluginDetail) -> list[str]:
     s = d.summary
     compat = "compatible" if s.compatible else "NOT compatible"
     requires = d.requires_hookwire or "any version"
-    lines = [
+    return [
         f"{s.name} {s.version}  ({s.maturity})",
         "  " + s.description,
         "",
@@ -145,8 +150,12 @@ def render_detail(d: PluginDetail) -> list[str]:
         f"  capabilities  {', '.join(s.capabilities) or '-'}",
         f"  hookwire      {requires} (running {d.hookwire_version}: {compat})",
         f"  dependencies  {', '.join(d.dependencies) or 'none'}",
-        f"  maturity      {s.maturity}: {d.criteria}",
     ]
+
+
+def _judgement(d: PluginDetail) -> list[str]:
+    """Maturity (and why the figures do not support it), quality, deprecation."""
+    lines = [f"  maturity      {d.summary.maturity}: {d.criteria}"]
     if d.contradictions:
         supported = d.supported_level or "alpha"
         lines.append(f"                claim not supported (figures support {supported}):")
@@ -158,15 +167,21 @@ def render_detail(d: PluginDetail) -> list[str]:
     if d.deprecation:
         lines.append(f"  deprecated    replacement: {d.deprecation.replacement or 'none'}")
         lines.append(f"                migration: {d.deprecation.migration or '-'}")
-    rows = config_rows(d.config_schema)
-    lines += ["", "  config (defaults from the schema):" if rows else "  config: none"]
-    if rows:
-        kw = max(len(r[0]) for r in rows)
-        tw = max(len(r[1]) for r in rows)
-        dw = max(len(r[2]) for r in rows)
-        for key, kind, default, text in rows:
-            line = f"    {key.ljust(kw)}  {kind.ljust(tw)}  {default.ljust(dw)}  "
-            lines.append((line + _clip(text, max(40, WIDTH + 20 - len(line)))).rstrip())
+    return lines
+
+
+def _config_table(schema: Mapping[str, Any]) -> list[str]:
+    """The config keys as aligned rows: key, type, default, description."""
+    rows = config_rows(schema)
+    if not rows:
+        return ["  config: none"]
+    lines = ["  config (defaults from the schema):"]
+    kw = max(len(r[0]) for r in rows)
+    tw = max(len(r[1]) for r in rows)
+    dw = max(len(r[2]) for r in rows)
+    for key, kind, default, text in rows:
+        line = f"    {key.ljust(kw)}  {kind.ljust(tw)}  {default.ljust(dw)}  "
+        lines.append((line + _clip(text, max(40, WIDTH + 20 - len(line)))).rstrip())
     return lines
 
 
