@@ -154,7 +154,7 @@ ROUTER_LEAVES = {"errors", "_yaml"}
 
 def _module_name(path: Path) -> str:
     """``router/src/hookwire/router/cli/_up.py`` -> ``hookwire.router.cli._up``."""
-    root = next(src for src in SOURCES if path.is_relative_to(src))
+    root = next((src for src in SOURCES if path.is_relative_to(src)), REPO)
     parts = list(path.relative_to(root).with_suffix("").parts)
     if parts[-1] == "__init__":
         parts.pop()
@@ -222,4 +222,31 @@ def test_router_sub_packages_import_only_downward() -> None:
                 continue
             if layer in ROUTER_LEAVES or ROUTER_LAYERS[target] >= ROUTER_LAYERS[layer]:
                 bad.append(f"{path.relative_to(REPO)}:{line}: {layer} imports {name}")
+    assert bad == []
+
+
+#: The member each test folder tests (any other folder tests the router); plugin tests
+#: test a plugin and may reach into no member's private modules.
+TESTED_MEMBER = {name: name for name in ("schemas", "client", "service", "workers")}
+
+
+def _tested_member(path: Path) -> str | None:
+    parts = path.relative_to(REPO).parts
+    if parts[0] == "plugins":
+        return None
+    return TESTED_MEMBER.get(parts[1], "router") if len(parts) > 2 else "router"
+
+
+def test_tests_import_private_modules_only_of_the_member_they_test() -> None:
+    """tests/workers may use hookwire.workers._dispatch, not hookwire.router internals."""
+    tests = [*(REPO / "tests").rglob("*.py"), *(REPO / "plugins").rglob("*.py")]
+    bad = []
+    for path in sorted(tests):
+        tested = _tested_member(path)
+        for line, name in _imports(path):
+            parts = name.split(".")
+            if parts[0] != "hookwire" or len(parts) < 3 or parts[1] == tested:
+                continue
+            if any(p.startswith("_") and not p.endswith("__") for p in parts[2:]):
+                bad.append(f"{path.relative_to(REPO)}:{line}: {name}")
     assert bad == []
