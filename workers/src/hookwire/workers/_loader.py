@@ -53,6 +53,10 @@ def load_plugin_class(plugin_dir: str | Path, manifest: Manifest) -> type:
     Raises PluginLoadError if the import fails or the class lacks an async method for
     any hook the manifest lists.
     """
+    if manifest.cpex is not None:
+        from ._cpex import host_class  # cpex is the plugin's own dependency, not hookwire's
+
+        return host_class(manifest.name, manifest.hooks, manifest.cpex.kind)
     cls = _import_entry(Path(plugin_dir), manifest)
     missing = [h for h in manifest.hooks if not hasattr(cls, h)]
     not_async = [

@@ -2,7 +2,11 @@
 
 The router validates the full manifest (pydantic, JSON Schema); a worker runs in the
 plugin's own venv without those libraries, so it reads only ``name``, ``version``,
-``entry``, ``hooks`` and ``requirements`` and says clearly which one is wrong.
+``entry``, ``hooks``, ``requirements`` and ``cpex`` and says clearly which one is wrong.
+
+A cpex plugin (ContextForge's plugin framework) names its PyPI requirement and class
+under ``cpex:`` instead of an ``entry``: ``cpex: {requirement: cpex-pii-filter==0.3.9,
+kind: cpex_pii_filter.pii_filter.PIIFilterPlugin}``; the worker hosts it unchanged.
 """
 
 from __future__ import annotations
@@ -21,6 +25,17 @@ MANIFEST_FILE = "plugin-manifest.yaml"
 NAME_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
 HOOK_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 ENTRY_PATTERN = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
+KIND_PATTERN = re.compile(r"^[A-Za-z_][\w]*(\.[A-Za-z_]\w*)+$")
+#: The entry of every cpex plugin: the worker's host of cpex plugin classes.
+CPEX_ENTRY = "hookwire.workers.cpex:CpexHost"
+
+
+@dataclass(frozen=True, slots=True)
+class CpexSource:
+    """A cpex plugin: its PyPI requirement (installed in its venv) and its class path."""
+
+    kind: str
+    requirement: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +48,7 @@ class Manifest:
     hooks: tuple[str, ...]
     path: Path
     requirements: str = "requirements.txt"
+    cpex: CpexSource | None = None
 
     @property
     def module(self) -> str:
@@ -76,6 +92,28 @@ def _hooks(path: Path, doc: dict[str, Any]) -> tuple[str, ...]:
     return tuple(hooks)
 
 
+def _cpex(path: Path, doc: dict[str, Any]) -> CpexSource | None:
+    section = doc.get("cpex")
+    if section is None:
+        return None
+    if not isinstance(section, dict):
+        raise ManifestError(
+            path, "cpex", "expected a mapping: {requirement: PYPI_REQ, kind: CLASS}"
+        )
+    unknown = sorted(set(section) - {"kind", "requirement"})
+    if unknown:
+        raise ManifestError(path, f"cpex.{unknown[0]}", "unknown key (known: kind, requirement)")
+    kind = section.get("kind")
+    if not isinstance(kind, str) or not KIND_PATTERN.match(kind):
+        raise ManifestError(
+            path, "cpex.kind", f"{kind!r} is not a class path: expected 'package.module.ClassName'"
+        )
+    requirement = section.get("requirement")
+    if requirement is not None and not isinstance(requirement, str):
+        raise ManifestError(path, "cpex.requirement", "expected a pip requirement string")
+    return CpexSource(kind=kind, requirement=requirement)
+
+
 def read_manifest(plugin_dir: str | Path) -> Manifest:
     """Read ``plugin_dir/plugin-manifest.yaml``; raise ManifestError naming file and field."""
     path = Path(plugin_dir) / MANIFEST_FILE
@@ -89,6 +127,9 @@ def read_manifest(plugin_dir: str | Path) -> Manifest:
         raise ManifestError(path, None, "not valid YAML: " + " ".join(str(exc).split())) from exc
     if not isinstance(doc, dict):
         raise ManifestError(path, None, "expected a mapping of manifest fields")
+    cpex = _cpex(path, doc)
+    if cpex is not None and "entry" not in doc:
+        doc = {**doc, "entry": CPEX_ENTRY}
     return Manifest(
         name=_string(path, doc, "name"),
         version=_string(path, doc, "version"),
@@ -98,4 +139,5 @@ def read_manifest(plugin_dir: str | Path) -> Manifest:
         requirements=_string(path, doc, "requirements")
         if "requirements" in doc
         else "requirements.txt",
+        cpex=cpex,
     )

@@ -16,7 +16,15 @@ from typing import Any, Literal
 import jsonschema
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from hookwire.router._yaml import YamlDoc, load_yaml
 from hookwire.router.errors import Problem, ProblemList
@@ -84,6 +92,25 @@ def _specifier(value: str | None) -> str | None:
     return value
 
 
+#: The entry of every cpex plugin: the worker's host of cpex plugin classes.
+CPEX_ENTRY = "hookwire.workers.cpex:CpexHost"
+
+
+class CpexSource(_Model):
+    """A cpex (ContextForge) plugin, hosted unchanged: its PyPI requirement and class."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: str = Field(
+        pattern=r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)+$",
+        description="The cpex plugin class, as in ContextForge's config: 'package.module.Class'.",
+    )
+    requirement: str | None = Field(
+        default=None,
+        description="pip requirement installed in the plugin's venv, e.g. cpex-pii-filter==0.3.9.",
+    )
+
+
 class Manifest(_Model):
     """What a plugin says about itself (``plugin-manifest.yaml``); docs/manifest.md."""
 
@@ -130,6 +157,17 @@ class Manifest(_Model):
         description="Required when maturity is deprecated: replacement and migration notes.",
     )
     quality: Quality = Field(default=Quality(), description="Quality figures as stated.")
+    cpex: CpexSource | None = Field(
+        default=None,
+        description="A cpex plugin hosted unchanged (no `entry` needed): kind and requirement.",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _cpex_entry(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("cpex") is not None and "entry" not in data:
+            return {**data, "entry": CPEX_ENTRY}
+        return data
 
     _version = field_validator("version")(_pep440_version)
     _requires = field_validator("requires_hookwire")(_specifier)

@@ -101,6 +101,7 @@ class VenvManager:
         parts = {
             "format": 1,
             "requirements": _read(plugin_dir / manifest.requirements),
+            "cpex": manifest.cpex.requirement if manifest.cpex is not None else None,
             "pyproject": _read(plugin_dir / "pyproject.toml"),
             "python": self._python_version(),
             "hookwire": {d: metadata.version(d) for d in HOOKWIRE_DISTS},
@@ -135,7 +136,14 @@ class VenvManager:
             self.root.mkdir(parents=True, exist_ok=True)
             async with _locked(self.root / f".{manifest.name}.lock"):
                 if not _complete(final, key):  # another supervisor may have built it meanwhile
-                    await self._build(manifest.name, plugin_dir, manifest.requirements, key, final)
+                    extra = (
+                        (manifest.cpex.requirement,)
+                        if manifest.cpex and manifest.cpex.requirement
+                        else ()
+                    )
+                    await self._build(
+                        manifest.name, plugin_dir, manifest.requirements, key, final, extra
+                    )
                     action = "created"
         venv = Venv(manifest.name, final, key, action, time.perf_counter() - start)
         self.record.append(venv)
@@ -149,7 +157,13 @@ class VenvManager:
         return venv
 
     async def _build(
-        self, plugin: str, plugin_dir: Path, requirements: str, key: str, final: Path
+        self,
+        plugin: str,
+        plugin_dir: Path,
+        requirements: str,
+        key: str,
+        final: Path,
+        extra: tuple[str, ...] = (),
     ) -> None:
         tmp = self.root / f".{plugin}-{key}.tmp-{os.getpid()}"
         shutil.rmtree(tmp, ignore_errors=True)
@@ -163,6 +177,7 @@ class VenvManager:
                 str(tmp / "bin" / "python"),
                 *hookwire_requirements(),
                 *self.extra,
+                *extra,  # a cpex plugin's PyPI requirement: cpex comes in as its dependency
             ]
             if (plugin_dir / requirements).is_file():
                 args += ["-r", str(plugin_dir / requirements)]
