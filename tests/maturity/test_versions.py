@@ -83,7 +83,7 @@ def test_a_pin_on_a_bare_class_is_an_error() -> None:
     text = """
 plugins:
   - name: custom
-    kind: my_pkg.MyPlugin
+    kind: my_pkg:MyPlugin
     hooks: [tool_pre_invoke]
     version: ">=1"
 routes:

@@ -24,6 +24,7 @@ from hookwire.router.live._store import ConfigRecord, ConfigStore
 from hookwire.router.live._switch import PoolsLive, RouterLive
 from hookwire.router.pipeline._service import Router
 from hookwire.router.pools._embedded import EmbeddedNats
+from hookwire.router.pools._generated import cpex_plugin_folder
 from hookwire.router.pools._supervisor import PoolSpec, Supervisor
 from hookwire.router.pools._venv import VenvManager
 from hookwire.router.pools._venvs import prepare_venvs, venv_root
@@ -37,14 +38,18 @@ _encode = msgspec.json.Encoder().encode
 def pool_specs(
     config: Config, data_dir: Path, extra_env: Mapping[str, str] | None = None
 ) -> list[PoolSpec]:
-    """One pool per enabled plugin that has a folder (a manifest) to run."""
+    """One pool per enabled plugin that has a folder (a manifest) to run; a cpex class
+    entry gets a folder written under ``data_dir``."""
     env = {"HOOKWIRE_DATA_DIR": str(data_dir), **(extra_env or {})}
     pools: dict[str, PoolSpec] = {}  # by plugin package: config entries of one kind share it
     for p in config.plugins.values():
-        if p.enabled and p.path is not None and p.manifest is not None:
+        folder = p.path
+        if folder is None and p.manifest is not None and p.manifest.cpex is not None:
+            folder = cpex_plugin_folder(p.manifest, data_dir)  # a ContextForge class entry
+        if p.enabled and folder is not None and p.manifest is not None:
             name = p.manifest.name
             workers = max(p.entry.workers, pools[name].workers if name in pools else 0)
-            pools[name] = PoolSpec(plugin=name, plugin_dir=p.path, workers=workers, env=env)
+            pools[name] = PoolSpec(plugin=name, plugin_dir=folder, workers=workers, env=env)
     return list(pools.values())
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -69,12 +70,16 @@ def parse_yaml(text: str, file: str) -> YamlDoc:
     return YamlDoc(file, data, lines)
 
 
-def load_yaml(path: str | Path) -> YamlDoc:
-    """Read and parse a YAML file; a missing file is a ConfigError too."""
+def load_yaml(path: str | Path, render: Callable[[str, str], str] | None = None) -> YamlDoc:
+    """Read and parse a YAML file; a missing file is a ConfigError too.
+
+    ``render(text, file)`` rewrites the text before parsing (env templating)."""
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8")
     except OSError as exc:
         reason = exc.strerror or str(exc)
         raise ConfigError([Problem(str(p), (), f"cannot read file: {reason}")]) from None
+    if render is not None:
+        text = render(text, str(p))
     return parse_yaml(text, str(p))

@@ -12,10 +12,12 @@ from pydantic import ValidationError
 from hookwire.router._yaml import YamlDoc, load_yaml, parse_yaml
 from hookwire.router.catalog._manifest import PluginPackage, discover, pydantic_problems
 from hookwire.router.config._compile import compile_rules, reverse_order_warnings
+from hookwire.router.config._contextforge import gateway_setting_warnings
 from hookwire.router.config._legacy import legacy_routes
 from hookwire.router.config._model import ConfigFile, PluginEntry, PluginSettings
 from hookwire.router.config._plugins import PluginDef, build_plugin, plugin_entries
 from hookwire.router.config._policy import check_plugins
+from hookwire.router.config._templating import render_env
 from hookwire.router.errors import ConfigError, Problem, ProblemList, YamlPath
 from hookwire.router.routing._index import RuleIndex, Strategy
 from hookwire.router.routing._rules import CompiledRule
@@ -44,12 +46,12 @@ class Config:
 
 def load_config(path: str | Path) -> Config:
     """Load and check the config at ``path``; raises ConfigError listing every problem."""
-    return config_from_doc(load_yaml(path), Path(path).parent)
+    return config_from_doc(load_yaml(path, render_env), Path(path).parent)
 
 
 def config_from_text(text: str, file: str = "<config>", base_dir: Path | None = None) -> Config:
     """Load a config from YAML text (``file`` names it in errors)."""
-    return config_from_doc(parse_yaml(text, file), base_dir or Path.cwd())
+    return config_from_doc(parse_yaml(render_env(text, file), file), base_dir or Path.cwd())
 
 
 def config_from_doc(doc: YamlDoc, base_dir: Path) -> Config:
@@ -74,7 +76,7 @@ def config_from_doc(doc: YamlDoc, base_dir: Path) -> Config:
     policy = check_plugins(doc, plugins.values(), settings)  # versions and maturity
     found.extend(policy.errors)
     known_hooks = _known_hooks(packages)
-    warnings: list[Problem] = list(policy.warnings)
+    warnings: list[Problem] = [*policy.warnings, *gateway_setting_warnings(doc, settings)]
     source = _route_source(doc, top, entries, plugins, found, warnings)
     broken = _entry_names(top.plugins) - plugins.keys()
     rules = compile_rules(

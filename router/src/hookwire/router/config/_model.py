@@ -44,6 +44,11 @@ class PluginSettings(_Model):
     route_cache_size: PositiveInt = 10_000
     data_dir: str | None = None
     venv_dir: str | None = None
+    # ContextForge's own settings: read, and reported as having no effect (_contextforge)
+    parallel_execution_within_band: bool | None = None
+    enable_plugin_api: bool | None = None
+    plugin_health_check_interval: PositiveFloat | None = None
+    include_user_info: bool | None = None
 
 
 class Condition(_Model):
@@ -56,6 +61,7 @@ class Condition(_Model):
     resources: list[str] | None = None
     agents: list[str] | None = None
     user_patterns: list[str] | None = None
+    content_types: list[str] | None = None
 
 
 class PluginEntry(_Model):
@@ -77,6 +83,16 @@ class PluginEntry(_Model):
     description: str | None = None
     author: str | None = None
     tags: list[str] = []
+    # ContextForge fields (see _contextforge for what each becomes)
+    namespace: str | None = None
+    capabilities: list[str] = []
+    max_content_size: PositiveInt | None = None
+    applied_to: dict[str, Any] | None = None
+    mcp: dict[str, Any] | None = None
+    grpc: dict[str, Any] | None = None
+    unix_socket: dict[str, Any] | None = None
+    #: a cpex class entry's pip requirement (default: from its kind and version)
+    requirement: str | None = None
 
     _mode = field_validator("mode")(_check_mode)
 

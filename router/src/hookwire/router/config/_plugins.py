@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from hookwire.router._yaml import YamlDoc
 from hookwire.router.catalog._manifest import Manifest, PluginPackage, pydantic_problems
 from hookwire.router.catalog._merge import deep_merge, schema_defaults
+from hookwire.router.config._contextforge import cpex_manifest, is_cpex_kind, unsupported
 from hookwire.router.config._model import PluginEntry, PluginSettings
 from hookwire.router.errors import Problem, YamlPath
 from hookwire.router.routing._modes import Mode, OnError, parse_mode
@@ -137,10 +138,18 @@ def build_plugin(
     kind = entry.kind or entry.name
     package = packages.get(kind)
     manifest = package.manifest if package else None
+    refused = unsupported(entry)
+    if refused:
+        problems.extend(doc.problem((*path, *where), what, fix) for where, what, fix in refused)
+        return None
     problem = _kind_problem(doc, path, entry, kind, package, packages)
     if problem is not None:
         problems.append(problem)
         return None
+    if package is None and is_cpex_kind(kind):  # ContextForge's `kind: package.module.Class`
+        manifest = _class_manifest(doc, path, entry, kind, problems)
+        if manifest is None:
+            return None
     hooks = _entry_hooks(doc, path, entry, kind, manifest, problems)
     mode, implied = parse_mode(entry.mode or "sequential")
     on_error = OnError(entry.on_error) if entry.on_error else (implied or OnError.FAIL)
@@ -166,6 +175,17 @@ def build_plugin(
         validator=validator,
         yaml_path=path,
     )
+
+
+def _class_manifest(
+    doc: YamlDoc, path: YamlPath, entry: PluginEntry, kind: str, problems: list[Problem]
+) -> Manifest | None:
+    """The manifest of a cpex class entry, made from the entry (None, with the problems)."""
+    try:
+        return cpex_manifest(entry, kind, list(entry.hooks or ()))
+    except ValidationError as exc:
+        problems.extend(pydantic_problems(doc, exc, path))
+        return None
 
 
 def _kind_problem(

@@ -43,7 +43,8 @@ def check_plugins(
     result = PolicyResult()
     for plugin in plugins:
         manifest = plugin.manifest
-        if plugin.entry.version is not None:
+        generated = manifest is not None and manifest.cpex is not None and plugin.path is None
+        if plugin.entry.version is not None and not generated:  # a cpex class: pinned by pip
             _check_pin(doc, plugin, manifest, result.errors)
         if manifest is None or not plugin.enabled:
             continue
