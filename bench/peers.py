@@ -3,7 +3,7 @@ hookwire through the bridge. One command, one table, everything measured in this
 
 Run from the repository root::
 
-    uv run python bench/peers.py              # full run (about 2-3 minutes)
+    uv run python bench/peers.py              # full run (about 3-4 minutes)
     uv run python bench/peers.py --quick      # smoke run
     uv run python bench/peers.py --strict     # exit 1 if a target is missed
 
@@ -24,8 +24,8 @@ Systems, all on one machine, the same payloads:
 
 The cpex side runs in a venv of its own (cpex[grpc], cpex-pii-filter, hookwire-cpex and
 hookwire's client; made with uv once, reused): ``bench/peers/driver.py`` measures there
-and reports JSON. Figures: p50 and p99 of ``--events`` calls one at a time, and events/s
-with ``--concurrency`` (64) in flight.
+and reports JSON. Figures: p50 and p99 of up to ``--events`` calls one at a time (capped
+at ``--seconds``), and events/s with ``--concurrency`` (64) in flight for ``--seconds``.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ import argparse
 import asyncio
 import hashlib
 import json
+import logging
 import os
 import shutil
 import socket
@@ -46,6 +47,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
+
+import structlog  # noqa: E402
 
 from hookwire.router import load_config  # noqa: E402
 from hookwire.router._stack import Stack  # noqa: E402
@@ -305,14 +308,18 @@ async def main() -> int:
     )
     parser.add_argument("--quick", action="store_true", help="few events (a smoke run)")
     parser.add_argument("--events", type=int, default=1000, help="latency events per figure")
-    parser.add_argument("--throughput-events", type=int, default=4000)
+    parser.add_argument(
+        "--seconds", type=float, default=3.0, help="time cap of each latency and throughput run"
+    )
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--workers", default="1,2", help="workers per pool, comma separated")
     parser.add_argument("--strict", action="store_true", help="exit 1 if a target is missed")
     args = parser.parse_args()
     if args.quick:
-        args.events, args.throughput_events = 100, 400
+        args.events, args.seconds = 100, 1.0
     workers = [int(n) for n in args.workers.split(",")]
+    # the router runs in this process: only its warnings, so the table stands alone
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
     CACHE.mkdir(parents=True, exist_ok=True)
     python = peers_venv()
     work = Path(tempfile.mkdtemp(prefix="hookwire-peers-"))
@@ -324,7 +331,7 @@ async def main() -> int:
         "nats": nats.url,
         "external": where,
         "events": args.events,
-        "throughput_events": args.throughput_events,
+        "seconds": args.seconds,
         "concurrency": args.concurrency,
     }
     results: dict[str, dict[str, dict[str, float]]] = {}
@@ -345,8 +352,9 @@ async def main() -> int:
         await nats.stop()
         shutil.rmtree(work, ignore_errors=True)
     print(
-        f"\nhookwire vs cpex 0.1.4, {os.cpu_count()} cores, {args.events} events one at a time, "
-        f"{args.throughput_events} at {args.concurrency} in flight\n"
+        f"\nhookwire vs cpex 0.1.4, {os.cpu_count()} cores; latency: up to {args.events} events "
+        f"one at a time (at most {args.seconds:g} s); throughput: {args.concurrency} in flight "
+        f"for {args.seconds:g} s\n"
     )
     print("\n".join(table(results)))
     print("\n| target | measured | needed | |\n|---|---:|---:|---|")

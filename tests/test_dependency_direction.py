@@ -26,6 +26,7 @@ MEMBERS: dict[str, list[str]] = {
     "client": ["--package", "hookwire-schemas", "--extra", "client"],
     "workers": ["--package", "hookwire-workers"],
     "router": ["--package", "hookwire-router"],
+    "cpex": ["--package", "hookwire-cpex"],
 }
 
 #: Prints the third-party top-level modules an import of argv[1] loads, as JSON.
@@ -118,7 +119,9 @@ def test_workers_member_imports(venv_python: Python, module: str) -> None:
     assert done.stdout.split() == ["ok"], done.stdout + done.stderr
 
 
-@pytest.mark.parametrize("module", ["hookwire.router", "pydantic", "jsonschema", "simpleeval"])
+@pytest.mark.parametrize(
+    "module", ["hookwire.router", "pydantic", "jsonschema", "simpleeval", "cpex"]
+)
 def test_workers_member_does_not_bring(venv_python: Python, module: str) -> None:
     done = _run(venv_python("workers"), TRY_IMPORT, module)
     assert done.stdout.split() == ["missing", module], done.stderr
@@ -128,6 +131,22 @@ def test_workers_member_does_not_bring(venv_python: Python, module: str) -> None
 def test_router_member_imports(venv_python: Python, module: str) -> None:
     done = _run(venv_python("router"), TRY_IMPORT, module)
     assert done.stdout.split() == ["ok"], done.stdout + done.stderr
+
+
+def test_router_member_does_not_bring_cpex(venv_python: Python) -> None:
+    done = _run(venv_python("router"), TRY_IMPORT, "cpex")
+    assert done.stdout.split() == ["missing", "cpex"], done.stderr
+
+
+def test_cpex_bridge_member_imports(venv_python: Python) -> None:
+    done = _run(venv_python("cpex"), TRY_IMPORT, "hookwire_cpex")
+    assert done.stdout.split() == ["ok"], done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("module", ["hookwire.router", "hookwire.workers"])
+def test_cpex_bridge_member_does_not_bring(venv_python: Python, module: str) -> None:
+    done = _run(venv_python("cpex"), TRY_IMPORT, module)
+    assert done.stdout.split() == ["missing", module], done.stderr
 
 
 # -- static checks on the import statements of member source -------------------------

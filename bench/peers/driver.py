@@ -2,8 +2,8 @@
 hookwire-cpex, hookwire's client), never in hookwire's own.
 
 Reads a job as JSON on stdin: {"systems": [...], "workloads": {...}, "nats": URL,
-"external": {"unix": PATH, "grpc": TARGET, "mcp": URL}, "events": N,
-"throughput_events": M, "concurrency": 64}. Prints {system: {workload: figures}}.
+"external": {"unix": PATH, "grpc": TARGET, "mcp": URL}, "events": N, "seconds": S,
+"concurrency": 64}. Prints {system: {workload: figures}}.
 """
 
 from __future__ import annotations
@@ -111,28 +111,38 @@ async def hookwire_call(job: dict[str, Any], workload: dict[str, Any]) -> tuple[
 
 
 async def measure(call: Call, job: dict[str, Any]) -> dict[str, float]:
+    """p50/p99 of up to ``events`` calls one at a time (at most ``seconds``), then
+    events/s with ``concurrency`` in flight for ``seconds`` (slow transports stay bounded)."""
     for i in range(max(20, job["events"] // 10)):  # warm up
         await call(i)
     times = []
+    stop = time.perf_counter() + job["seconds"]
     for i in range(job["events"]):
         t0 = time.perf_counter_ns()
         await call(i)
         times.append(time.perf_counter_ns() - t0)
+        if time.perf_counter() > stop:
+            break
     times.sort()
-    total = job["throughput_events"]
-    left = iter(range(total))
-
-    async def sender() -> None:
-        for i in left:
-            await call(i)
-
+    done = 0
     t0 = time.perf_counter()
-    await asyncio.gather(*(sender() for _ in range(job["concurrency"])))
+    stop = t0 + job["seconds"]
+
+    async def sender(first: int) -> None:
+        nonlocal done
+        i = first
+        while time.perf_counter() < stop:
+            await call(i)
+            done += 1
+            i += job["concurrency"]
+
+    await asyncio.gather(*(sender(k) for k in range(job["concurrency"])))
     elapsed = time.perf_counter() - t0
     return {
         "p50": percentile(times, 0.5),
         "p99": percentile(times, 0.99),
-        "throughput": total / elapsed,
+        "throughput": done / elapsed,
+        "n": len(times),
     }
 
 

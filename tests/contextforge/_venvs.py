@@ -20,6 +20,7 @@ CPEX_PACKAGES = (
     "cpex-rate-limiter==0.1.12",
 )
 SIDE = Path(__file__).with_name("_cpex_side.py")
+BRIDGE_SIDE = Path(__file__).with_name("_bridge_side.py")
 
 
 def make_gateway_venv(folder: Path) -> Path:
@@ -42,11 +43,11 @@ def make_gateway_venv(folder: Path) -> Path:
     return python
 
 
-async def run_cpex(python: Path, job: dict[str, Any]) -> list[dict[str, Any]]:
+async def run_cpex(python: Path, job: dict[str, Any], script: Path = SIDE) -> list[dict[str, Any]]:
     """Outcomes of ``job`` run by cpex's PluginManager in the gateway venv."""
     proc = await asyncio.create_subprocess_exec(
         str(python),
-        str(SIDE),
+        str(script),
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,

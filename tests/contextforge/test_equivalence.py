@@ -23,7 +23,7 @@ from hookwire.router import load_config
 from hookwire.router._stack import Stack
 
 from ._corpus import PLUGINS, rate_limit_events, tool_events
-from ._venvs import make_gateway_venv, run_cpex
+from ._venvs import run_cpex
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="module")]
 
@@ -53,11 +53,6 @@ def hookwire_config(folder: Path) -> Path:
     path = folder / "hookwire.yaml"
     path.write_text(json.dumps(doc, indent=2))
     return path
-
-
-@pytest.fixture(scope="module")
-def gateway_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_gateway_venv(tmp_path_factory.mktemp("gateway") / "venv")
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-import structlog
 from cpex.framework.base import Plugin
 from cpex.framework.models import PluginConfig, PluginContext, PluginResult
 
@@ -17,7 +17,8 @@ from ._settings import BridgeSettings
 
 __all__ = ["Bridge"]
 
-log = structlog.get_logger("hookwire.cpex")
+#: The gateway's own logging setup applies (stdlib logging, as cpex and ContextForge use).
+log = logging.getLogger("hookwire.cpex")
 
 
 class Bridge(Plugin):
@@ -54,7 +55,9 @@ class Bridge(Plugin):
             )
         except hw.InvalidPayload as exc:
             return self._failed(hook_type, "HOOKWIRE_INVALID_PAYLOAD", str(exc))
-        except (hw.HookwireUnavailable, hw.HookwireTimeout, hw.InvalidReply) as exc:
+        except hw.HookwireTimeout as exc:
+            return self._failed(hook_type, "HOOKWIRE_TIMEOUT", str(exc))
+        except (hw.HookwireUnavailable, hw.InvalidReply) as exc:
             return self._failed(hook_type, "HOOKWIRE_UNAVAILABLE", str(exc))
         if reply.decision == "error":
             error = reply.error
@@ -68,12 +71,12 @@ class Bridge(Plugin):
     def _failed(self, hook: str, code: str, message: str) -> PluginResult[Any]:
         """No decision from hookwire: block (fail closed) or let through (fail open)."""
         log.warning(
-            "bridge.no_decision",
-            plugin=self.name,
-            hook=hook,
-            code=code,
-            error=message,
-            on_failure=self.settings.on_failure,
+            "hookwire bridge %r: no decision for %s (%s: %s); failing %s",
+            self.name,
+            hook,
+            code,
+            message,
+            self.settings.on_failure,
         )
         cls = result_type(hook)
         if self.settings.on_failure == "open":
