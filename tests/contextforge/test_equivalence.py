@@ -74,7 +74,7 @@ async def run_hookwire(stack: Stack, events: list[dict[str, Any]]) -> list[dict[
             result = await gateway.invoke(
                 event["hook"], event["payload"], request_id=event["request_id"], user=event["user"]
             )
-            assert result.decision != "error", result.error
+            assert result.decision != "error", (event["id"], result.error, result.trace)
             violation = None
             if result.violation is not None:
                 v = result.violation
