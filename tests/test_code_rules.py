@@ -16,7 +16,7 @@ from hookwire.schemas import HookwireError
 REPO = Path(__file__).resolve().parents[1]
 SOURCES = [REPO / "schemas" / "src", REPO / "router" / "src", REPO / "workers" / "src"]
 PACKAGES = ["hookwire.schemas", "hookwire.client", "hookwire.service"]
-PACKAGES += ["hookwire.router", "hookwire.workers"]
+PACKAGES += ["hookwire.router", "hookwire.workers", "hookwire_cpex"]
 LOG_METHODS = {"debug", "info", "warning", "warn", "error", "exception", "critical", "msg"}
 
 

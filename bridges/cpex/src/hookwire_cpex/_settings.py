@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from hookwire.schemas import HookwireError
+
 __all__ = ["DEFAULT_TIMEOUT", "BridgeSettings", "SettingsError"]
 
 #: Seconds one event may take end to end: well inside cpex's global 30 s plugin timeout,
@@ -31,7 +33,7 @@ _TLS_KEYS = ("ca_file", "cert_file", "key_file")
 _KNOWN = {"nats", "timeout", "on_failure", "tls", "state_key", *_NATS_KEYS}
 
 
-class SettingsError(ValueError):
+class SettingsError(HookwireError, ValueError):
     """The bridge's ``config:`` is wrong; the message names the key and how to fix it."""
 
     def __init__(self, plugin: str, key: str, message: str) -> None:

@@ -15,6 +15,7 @@ import re
 from collections.abc import Mapping
 
 from hookwire.router.errors import ConfigError, Problem
+from hookwire.schemas import HookwireError
 
 __all__ = ["TemplateError", "render_env"]
 
@@ -24,7 +25,7 @@ _TOKEN = re.compile(
 )
 
 
-class TemplateError(ValueError):
+class TemplateError(HookwireError, ValueError):
     """An expression the renderer does not support."""
 
 
