@@ -1,5 +1,6 @@
 # One image for the whole hookwire project: the `hookwire` command with every workspace
-# package (schemas, router, workers), the example plugins and the compose config.
+# package (schemas, router, workers, and the gateway-side bridge hookwire-cpex with cpex),
+# the example plugins and the compose config.
 # Each container runs one command of it, e.g. `router --config ...` or `worker --plugin ...`
 # (see docker-compose.yml). Build: `docker compose build` or `docker build -t hookwire:local .`
 FROM python:3.11-slim
@@ -23,6 +24,7 @@ COPY pyproject.toml uv.lock ./
 COPY schemas/pyproject.toml schemas/
 COPY router/pyproject.toml router/
 COPY workers/pyproject.toml workers/
+COPY bridges/cpex/pyproject.toml bridges/cpex/
 RUN uv sync --all-packages --locked --no-dev --no-install-workspace
 
 # Then the workspace packages, the plugins (a worker imports a plugin from its folder, so
@@ -31,6 +33,7 @@ RUN uv sync --all-packages --locked --no-dev --no-install-workspace
 COPY schemas/ schemas/
 COPY router/ router/
 COPY workers/ workers/
+COPY bridges/ bridges/
 COPY plugins/ plugins/
 COPY deploy/ deploy/
 RUN uv sync --all-packages --locked --no-dev
