@@ -6,6 +6,7 @@ Run from the repository root::
     uv run python bench/pipeline.py --quick              # smoke run (well under a minute)
     uv run --with uvloop python bench/pipeline.py        # every process on uvloop
     uv run python bench/pipeline.py --strict             # exit 1 if a target is missed
+    uv run python bench/pipeline.py --record             # recording on vs off; replay rate
 
 One embedded nats-server (``EmbeddedNats``, loopback, a port it picks; never 4222) and,
 each its own OS process:
@@ -681,6 +682,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="event loop of every process; auto: uvloop when it is installed "
         "(`uv run --with uvloop ...`), else asyncio",
     )
+    p.add_argument(
+        "--record",
+        action="store_true",
+        help="measure recording instead (on vs off, alternating rounds) and the replay "
+        "rate (bench/_recording.py)",
+    )
+    p.add_argument(
+        "--replay-events", type=int, default=5000, help="recorded events replayed (5000)"
+    )
     p.add_argument("--keep", action="store_true", help="keep the temporary folder (logs, config)")
     p.add_argument(
         "--print-pids",
@@ -711,6 +721,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         asyncio.set_event_loop_policy(uvloop_module.EventLoopPolicy())
     loop = "uvloop" if uvloop else "asyncio"
+    if ns.record:
+        return _record_main(ns)
     print(f"bench/pipeline.py: {loop}, lengths {','.join(map(str, ns.lengths))}", flush=True)
     try:
         results = asyncio.run(run(ns, uvloop))
@@ -718,6 +730,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"bench/pipeline.py: {exc}", file=sys.stderr)
         return 2
     ok = report(results, ns, loop)
+    return 1 if ns.strict and not ok else 0
+
+
+def _record_main(ns: argparse.Namespace) -> int:
+    sys.path.insert(0, str(BENCH_DIR))
+    import _recording
+
+    print("bench/pipeline.py --record", flush=True)
+    print("load average before measuring: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
+    root = Path(tempfile.mkdtemp(prefix="hookwire-bench-record-"))
+    try:
+        figures = asyncio.run(_recording.run_recording(ns, root, sys.modules[__name__]))
+    finally:
+        if not ns.keep:
+            shutil.rmtree(root, ignore_errors=True)
+    print("load average after measuring: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
+    ok = _recording.report_recording(figures, sys.modules[__name__])
     return 1 if ns.strict and not ok else 0
 
 

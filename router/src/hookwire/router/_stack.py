@@ -23,6 +23,7 @@ from hookwire.router.live._follower import Follower, LiveConfig
 from hookwire.router.live._store import ConfigRecord, ConfigStore
 from hookwire.router.live._switch import PoolsLive, RouterLive
 from hookwire.router.pipeline._service import Router
+from hookwire.router.pipeline._streams import prepare_streams
 from hookwire.router.pools._embedded import EmbeddedNats
 from hookwire.router.pools._generated import cpex_plugin_folder
 from hookwire.router.pools._supervisor import PoolSpec, Supervisor
@@ -114,6 +115,8 @@ class Stack:
             if self.follower is not None:
                 self._router_live = RouterLive(self.router)
             await self.router.start()
+        else:  # no router here: the supervisor makes the durable consumers of its config
+            await prepare_streams(self.nc, self.config)
         self.venv_manager = VenvManager(self.venv_dir)
         specs, failed = await self._make_specs(self.config)
         self.supervisor = Supervisor(specs, self.url)
@@ -153,6 +156,8 @@ class Stack:
 
     async def _apply_live(self, live: LiveConfig) -> None:
         """Pools first (what the revision adds starts), then the router (which waits for it)."""
+        if self.router is None and self.nc is not None:
+            await prepare_streams(self.nc, live.config)
         if self._pools_live is not None:
             await self._pools_live.apply(live)
         if self._router_live is not None:

@@ -39,6 +39,7 @@ from ._payloads import (
     is_http_hook,
     is_post_hook,
 )
+from ._records import Keep, Record, RecordedCall
 from ._registry import (
     Deprecation,
     GetReply,
@@ -61,6 +62,7 @@ from ._status import (
     MicroStats,
     PoolsStatus,
     PoolStatus,
+    RecordStats,
     RouteCacheInfo,
     RouterStats,
     WorkerStats,
@@ -90,6 +92,7 @@ __all__ = [
     "HttpAuthResolveUserPayload",
     "HttpPostRequestPayload",
     "HttpPreRequestPayload",
+    "Keep",
     "ListReply",
     "ListRequest",
     "LiveState",
@@ -104,6 +107,9 @@ __all__ = [
     "PromptPosthookPayload",
     "PromptPrehookPayload",
     "QualityView",
+    "Record",
+    "RecordStats",
+    "RecordedCall",
     "RegistryReply",
     "RequestContext",
     "ResourcePostFetchPayload",

@@ -44,6 +44,22 @@ class RouteCacheInfo(_Status, frozen=True, kw_only=True):
     misses: int = 0
 
 
+class RecordStats(_Status, frozen=True, kw_only=True):
+    """A router's recording (``plugin_settings.record``)."""
+
+    enabled: bool = False
+    keep: str = "full"
+    #: records JetStream acknowledged; failed to store; dropped (too many waiting)
+    written: int = 0
+    failed: int = 0
+    dropped: int = 0
+    #: stream messages those records went in (a busy router batches them)
+    messages: int = 0
+    #: records queued or waiting for their acknowledgement
+    pending: int = 0
+    last_error: str | None = None
+
+
 class RouterStats(_Status, frozen=True, kw_only=True):
     """The ``data`` of a router's ``events`` endpoint in its micro STATS answer."""
 
@@ -55,6 +71,9 @@ class RouterStats(_Status, frozen=True, kw_only=True):
     when_errors: int = 0
     disabled_instances: list[str] = []
     live: LiveState = LiveState()
+    record: RecordStats = RecordStats()
+    #: durable fire_and_forget calls: ``stored``, ``failed``, ``not_durable``
+    fire_and_forget: dict[str, int] = {}
 
 
 class WorkerStats(_Status, frozen=True, kw_only=True):
@@ -63,6 +82,8 @@ class WorkerStats(_Status, frozen=True, kw_only=True):
     instances: int = 0
     #: error replies by kind: request, deadline, plugin, timeout
     errors: dict[str, int] = {}
+    #: durable fire_and_forget calls: ``acked``, ``retried``, ``dead_letters``
+    fire_and_forget: dict[str, int] = {}
 
 
 class PoolStatus(_Status, frozen=True, kw_only=True):

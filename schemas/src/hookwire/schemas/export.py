@@ -3,8 +3,9 @@
     python -m hookwire.schemas.export [--check] [DIR]
 
 writes ``gateway-request.json``, ``gateway-reply.json``, ``worker-request.json``,
-``worker-reply.json``, ``payloads/<hook>.json`` (one per built-in hook), the registry's
-``registry/*.json`` and the services' ``status/*.json`` into DIR
+``worker-reply.json``, ``record.json`` (a recorded decision), ``payloads/<hook>.json`` (one
+per built-in hook), the registry's ``registry/*.json`` and the services' ``status/*.json``
+into DIR
 (default: ``schemas/json`` of the source checkout); ``--check`` only compares and exits 1
 when DIR is not current.
 """
@@ -23,6 +24,7 @@ import msgspec
 
 from ._messages import GatewayReply, GatewayRequest, WorkerReply, WorkerRequest
 from ._payloads import HOOK_PAYLOADS
+from ._records import Record
 from ._registry import (
     GetReply,
     GetRequest,
@@ -53,6 +55,7 @@ MESSAGES: dict[str, type[msgspec.Struct]] = {
     "status/router-stats.json": RouterStats,
     "status/worker-stats.json": WorkerStats,
     "status/pools-status.json": PoolsStatus,
+    "record.json": Record,
 }
 
 _PAYLOAD_DOC = (
@@ -67,8 +70,14 @@ _RAW_AS: dict[Any, Any] = {
 }
 
 
-def _without_raw(cls: type[msgspec.Struct]) -> type[msgspec.Struct]:
-    """A copy of ``cls`` for schema generation, its ``msgspec.Raw`` fields as objects."""
+def _without_raw(
+    cls: type[msgspec.Struct], nested: dict[Any, Any] | None = None
+) -> type[msgspec.Struct]:
+    """A copy of ``cls`` for schema generation, its ``msgspec.Raw`` fields as objects.
+
+    ``nested`` maps the types of fields that hold Structs with Raw fields to their copies.
+    """
+    swap = {**_RAW_AS, **(nested or {})}
     fields: list[tuple[str, Any, Any]] = []
     for f in msgspec.structs.fields(cls):
         if f.default_factory is not msgspec.NODEFAULT:
@@ -84,7 +93,7 @@ def _without_raw(cls: type[msgspec.Struct]) -> type[msgspec.Struct]:
             spec = msgspec.field(default=f.default, name=f.encode_name)
         else:
             spec = msgspec.field(name=f.encode_name)
-        fields.append((f.name, _RAW_AS.get(f.type, f.type), spec))
+        fields.append((f.name, swap.get(f.type, f.type), spec))
     config = cls.__struct_config__
     return msgspec.defstruct(
         cls.__name__,
@@ -123,7 +132,8 @@ def _document(file_name: str, tp: type[msgspec.Struct], description: str = "") -
 
 def export_schemas() -> dict[str, bytes]:
     """Every schema file: relative file name -> its JSON text."""
-    files = {name: _document(name, _without_raw(cls)) for name, cls in MESSAGES.items()}
+    nested = {GatewayRequest: _without_raw(GatewayRequest)}
+    files = {name: _document(name, _without_raw(cls, nested)) for name, cls in MESSAGES.items()}
     for hook, payload in HOOK_PAYLOADS.items():
         name = f"payloads/{hook}.json"
         files[name] = _document(name, payload, f"Payload of the `{hook}` hook.")

@@ -73,3 +73,66 @@ REGISTRY_PREFIX = f"{PREFIX}.registry"
 REGISTRY_LIST = f"{REGISTRY_PREFIX}.list"
 REGISTRY_GET = f"{REGISTRY_PREFIX}.get"
 REGISTRY_SEARCH = f"{REGISTRY_PREFIX}.search"
+
+
+# -- durable fire_and_forget (JetStream) ---------------------------------------------
+
+#: JetStream stream holding fire_and_forget calls until a worker acknowledges them
+#: (work-queue retention: an acknowledged call is removed).
+FF_STREAM = "HOOKWIRE_FF"
+FF_PREFIX = f"{PREFIX}.ff"
+#: Stream of the calls that failed ``max_deliver`` times (dead letters), kept for people.
+FF_DEAD_STREAM = "HOOKWIRE_FF_DEAD"
+FF_DEAD_PREFIX = f"{PREFIX}.ffdead"
+
+
+def _token(instance: str) -> str:
+    """An instance id as one subject token and a consumer name (``#`` and ``.`` replaced)."""
+    return instance.replace("#", "-").replace(".", "_").replace(" ", "_")
+
+
+def ff_subject(plugin: str, instance: str, hook: str) -> str:
+    """Subject a fire_and_forget call of one instance is stored under."""
+    return f"{FF_PREFIX}.{plugin}.{_token(instance)}.{hook}"
+
+
+def ff_instance_filter(plugin: str, instance: str) -> str:
+    """Filter subject of one instance's durable consumer."""
+    return f"{FF_PREFIX}.{plugin}.{_token(instance)}.*"
+
+
+def ff_plugin_prefix(plugin: str) -> str:
+    """What every consumer filter of ``plugin``'s instances starts with."""
+    return f"{FF_PREFIX}.{plugin}."
+
+
+def ff_consumer(plugin: str, instance: str) -> str:
+    """Durable consumer name of one instance (shared by every worker of its pool)."""
+    return f"ff_{plugin}_{_token(instance)}"
+
+
+def ff_dead_subject(plugin: str, instance: str, hook: str) -> str:
+    """Where a call goes after its last failed delivery."""
+    return f"{FF_DEAD_PREFIX}.{plugin}.{_token(instance)}.{hook}"
+
+
+# -- recording ------------------------------------------------------------------------
+
+#: JetStream stream of recorded decisions (``plugin_settings.record``).
+RECORD_STREAM = "HOOKWIRE_RECORD"
+RECORD_PREFIX = f"{PREFIX}.record"
+
+
+def record_subject(hook: str) -> str:
+    """Subject one recorded decision of ``hook`` is published to."""
+    return f"{RECORD_PREFIX}.{hook}"
+
+
+def record_wildcard(hook: str | None = None) -> str:
+    """Every recorded decision (of one hook, if given)."""
+    return record_subject(hook) if hook else f"{RECORD_PREFIX}.*"
+
+
+def ff_dead_for(subject: str) -> str:
+    """The dead-letter subject of a call stored under ``subject`` (an ``ff_subject``)."""
+    return FF_DEAD_PREFIX + subject[len(FF_PREFIX) :]

@@ -7,7 +7,9 @@
 ``append``       return the payload with ``tag`` appended to ``args["trail"]``
 ``block``        block the event (code ``REC_BLOCK``)
 ``fail``         raise ``RuntimeError``
+``fail_until``   raise ``RuntimeError`` on deliveries before this one (durable calls)
 ``break_schema`` return a "modified payload" whose ``name`` is a number
+``stamp``        with ``append``, also set ``args["stamp"]`` to the time (varies per run)
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ class Recorder(Plugin):
             "tag": self.config.get("tag", "rec"),
             "event": event,
             "request_id": ctx.request.request_id,
+            "delivery": ctx.delivery,
             "args": payload.args,
             "t": time.monotonic(),
         }
@@ -44,6 +47,8 @@ class Recorder(Plugin):
         self._note("start", payload, ctx)
         await asyncio.sleep(float(self.config.get("sleep", 0)))
         self._note("end", payload, ctx)
+        if ctx.delivery < int(self.config.get("fail_until", 0)):
+            raise RuntimeError(f"recorder {tag} fails delivery {ctx.delivery}")
         if self.config.get("fail"):
             raise RuntimeError(f"recorder {tag} was told to fail")
         if self.config.get("block"):
@@ -54,5 +59,7 @@ class Recorder(Plugin):
         if self.config.get("append"):
             args = dict(payload.args)
             args["trail"] = [*args.get("trail", []), tag]
+            if self.config.get("stamp"):
+                args["stamp"] = time.time()
             return Continue(msgspec.structs.replace(payload, args=args))
         return None

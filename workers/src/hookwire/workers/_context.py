@@ -14,9 +14,12 @@ class Context:
 
     ``state`` is this instance's state for the request: what the pre hook left arrives
     in the post hook; change it in place and it travels back with the reply.
+    ``delivery`` is 1 for a call made once; a durable ``fire_and_forget`` call tried
+    again after a failure (or a worker that died) has 2, 3 ...: with
+    ``request.request_id`` it tells a plugin it sees the same call again.
     """
 
-    __slots__ = ("_deadline", "config", "hook", "instance", "request", "state")
+    __slots__ = ("_deadline", "config", "delivery", "hook", "instance", "request", "state")
 
     def __init__(
         self,
@@ -27,6 +30,7 @@ class Context:
         instance: str,
         hook: str,
         deadline: float | None = None,
+        delivery: int = 1,
     ) -> None:
         self.request = request
         self.config = config
@@ -34,6 +38,7 @@ class Context:
         self.instance = instance
         self.hook = hook
         self._deadline = deadline
+        self.delivery = delivery
 
     def remaining(self) -> float | None:
         """Seconds left before the caller gives up (never negative); None without deadline."""

@@ -60,8 +60,11 @@ class Dispatcher:
             hook: msgspec.json.Decoder(HOOK_PAYLOADS.get(hook, dict[str, Any])) for hook in hooks
         }
 
-    async def handle(self, data: bytes, subject_hook: str | None = None) -> bytes:
-        """Answer one request; ``subject_hook`` is the hook its subject names, if any."""
+    async def handle(
+        self, data: bytes, subject_hook: str | None = None, *, delivery: int = 1
+    ) -> bytes:
+        """Answer one request; ``subject_hook`` is the hook its subject names, if any;
+        ``delivery`` counts the tries of a durable (fire_and_forget) call."""
         arrived = time.monotonic()
         try:
             req = self._request.decode(data)
@@ -72,14 +75,14 @@ class Dispatcher:
         if subject_hook is not None and subject_hook != req.hook:
             reply = self._error(req, f"request for hook {req.hook!r} sent to {subject_hook!r}")
         else:
-            reply = await self.call(req, arrived)
+            reply = await self.call(req, arrived, delivery)
         return self._encoder.encode(reply)
 
     def error_reply(self, exc: BaseException) -> bytes:
         """The reply when ``handle`` itself fails (a worker bug, not a plugin error)."""
         return self._encoder.encode(WorkerReply(error=f"worker failed: {describe(exc)}"))
 
-    async def call(self, req: WorkerRequest, arrived: float) -> WorkerReply:
+    async def call(self, req: WorkerRequest, arrived: float, delivery: int = 1) -> WorkerReply:
         """Run ``req`` against its instance; ``arrived`` (monotonic) starts its timeout."""
         problem = self._check(req)
         if problem is not None:
@@ -100,7 +103,7 @@ class Dispatcher:
             return self._error(req, message, "plugin")
         deadline = None if req.timeout is None else arrived + req.timeout
         try:
-            return await self._run(req, inst, payload, deadline)
+            return await self._run(req, inst, payload, deadline, delivery)
         finally:
             self._instances.release(inst)
 
@@ -115,7 +118,12 @@ class Dispatcher:
         return None
 
     async def _run(
-        self, req: WorkerRequest, inst: Instance, payload: Any, deadline: float | None
+        self,
+        req: WorkerRequest,
+        inst: Instance,
+        payload: Any,
+        deadline: float | None,
+        delivery: int = 1,
     ) -> WorkerReply:
         remaining = None if deadline is None else deadline - time.monotonic()
         if remaining is not None and remaining <= 0:
@@ -127,6 +135,7 @@ class Dispatcher:
             instance=req.instance,
             hook=req.hook,
             deadline=deadline,
+            delivery=delivery,
         )
         task = asyncio.current_task()
         watched = deadline is not None and task is not None

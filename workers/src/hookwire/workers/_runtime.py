@@ -15,6 +15,7 @@ from hookwire.schemas import WorkerStats, subjects
 from hookwire.service import Service
 
 from ._dispatch import Dispatcher
+from ._durable import DurableCalls
 from ._instances import Instances
 from ._loader import LoadedPlugin, load_plugin
 
@@ -47,10 +48,18 @@ class Worker:
     closes the plugin instances. The NATS connection belongs to the caller.
     """
 
-    def __init__(self, plugin: LoadedPlugin, service: Service, instances: Instances) -> None:
+    def __init__(
+        self,
+        plugin: LoadedPlugin,
+        service: Service,
+        instances: Instances,
+        durable: DurableCalls | None = None,
+    ) -> None:
         self.plugin = plugin
         self.service = service
         self.instances = instances
+        #: the plugin's durable fire_and_forget calls (JetStream)
+        self.durable = durable
         self._stopped = False
 
     @classmethod
@@ -71,6 +80,7 @@ class Worker:
         name = loaded.name
         instances = Instances(name, loaded.cls)
         dispatcher = Dispatcher(name, loaded.manifest.hooks, instances)
+        durable = DurableCalls(nc, name, dispatcher)
         service = Service(
             nc,
             name=service_name(name),
@@ -84,7 +94,9 @@ class Worker:
             },
             max_concurrency=concurrency,
             stats_data=lambda: WorkerStats(
-                instances=len(instances), errors=dict(dispatcher.errors)
+                instances=len(instances),
+                errors=dict(dispatcher.errors),
+                fire_and_forget=dict(durable.counts),
             ),
         )
 
@@ -101,8 +113,9 @@ class Worker:
             dispatcher.error_reply,
         )
         await service.start()
+        await durable.start()
         log.info("worker.started", **_describe(loaded, concurrency))
-        return cls(loaded, service, instances)
+        return cls(loaded, service, instances, durable)
 
     @property
     def name(self) -> str:
@@ -124,6 +137,8 @@ class Worker:
         if self._stopped:
             return
         self._stopped = True
+        if self.durable is not None:
+            await self.durable.stop(timeout)
         await self.service.drain(timeout)
         await self.instances.close_all()
         log.info("worker.stopped", plugin=self.name)

@@ -161,6 +161,12 @@ class Manifest(_Model):
         default=None,
         description="A cpex plugin hosted unchanged (no `entry` needed): kind and requirement.",
     )
+    replay_ignore: list[str] = Field(
+        default=[],
+        description="Payload fields whose value varies from run to run (a timestamp, say), "
+        "as dotted paths from the payload ('args.sent_at', 'result.id'); `hookwire replay` "
+        "does not count a difference there when this plugin ran.",
+    )
 
     @model_validator(mode="before")
     @classmethod

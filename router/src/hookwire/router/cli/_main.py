@@ -13,6 +13,7 @@ from hookwire.router.cli import _demo as _cmd_demo
 from hookwire.router.cli import _live as _cmd_live
 from hookwire.router.cli import _plugins as _cmd_plugins
 from hookwire.router.cli import _pools as _cmd_pools
+from hookwire.router.cli import _record as _cmd_record
 from hookwire.router.cli import _service as _cmd_service
 from hookwire.router.cli import _up as _cmd_up
 
@@ -55,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     _cmd_pools.add_parsers(sub, env_option)
     _cmd_plugins.add_parsers(sub, env_option)
     _cmd_live.add_parsers(sub, env_option)
+    _cmd_record.add_parsers(sub, env_option)
     return parser
 
 

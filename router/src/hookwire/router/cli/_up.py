@@ -20,7 +20,15 @@ from hookwire.router.cli._service import DEFAULT_NATS, add_follow_option, add_lo
 from hookwire.router.errors import ConfigError, StackError
 from hookwire.router.live._discovery import collect_stats, router_stats
 from hookwire.router.live._store import ConfigRecord, read_config_file
-from hookwire.schemas import ENTITY_TYPES, Entity, MicroStats, PoolsStatus, PoolStatus, subjects
+from hookwire.schemas import (
+    ENTITY_TYPES,
+    Entity,
+    MicroStats,
+    PoolsStatus,
+    PoolStatus,
+    WorkerStats,
+    subjects,
+)
 from hookwire.service import SignalQueue, configure_logging, connect
 
 _decode_pools = msgspec.json.Decoder(PoolsStatus).decode
@@ -235,16 +243,22 @@ def summarize(stats: list[MicroStats], pools: list[PoolStatus]) -> dict[str, Any
                     "config": data.config,
                     "disabled": data.disabled_instances,
                     "revision": data.live.revision,
+                    "record": msgspec.to_builtins(data.record),
+                    "fire_and_forget": data.fire_and_forget,
                 }
             )
         elif s.metadata.get("role") == "worker":
             plugin = s.metadata.get("plugin", s.name)
             row = workers.setdefault(
-                plugin, {"plugin": plugin, "processes": 0, "requests": 0, "errors": 0}
+                plugin,
+                {"plugin": plugin, "processes": 0, "requests": 0, "errors": 0, "dead_letters": 0},
             )
             row["processes"] += 1
             row["requests"] += s.num_requests
             row["errors"] += s.num_errors
+            with contextlib.suppress(msgspec.ValidationError):
+                durable = s.endpoint_data(WorkerStats).fire_and_forget
+                row["dead_letters"] += durable.get("dead_letters", 0)
     return {
         "routers": routers,
         "workers": sorted(workers.values(), key=lambda r: r["plugin"]),
@@ -261,11 +275,24 @@ def render_status(report: dict[str, Any]) -> list[str]:
             f"  {r['id']}  {events}{live}"
             + (f"  disabled: {r['disabled']}" if r["disabled"] else "")
         )
+        rec = r.get("record") or {}
+        if rec.get("enabled"):
+            lines.append(
+                f"    record ({rec.get('keep')}): {rec.get('written', 0)} written, "
+                f"{rec.get('failed', 0)} failed, {rec.get('dropped', 0)} dropped"
+                + (f"; last error: {rec['last_error']}" if rec.get("last_error") else "")
+            )
+        ff = r.get("fire_and_forget") or {}
+        if ff:
+            lines.append(
+                "    fire_and_forget: " + ", ".join(f"{k} {v}" for k, v in sorted(ff.items()))
+            )
     lines.append(f"worker processes: {sum(w['processes'] for w in report['workers'])}")
     for w in report["workers"]:
         lines.append(
             f"  {w['plugin']:<18} {w['processes']} process(es)  {w['requests']} requests  "
             f"{w['errors']} errors"
+            + (f"  {w['dead_letters']} dead letters" if w.get("dead_letters") else "")
         )
     if report["pools"]:
         lines.append("supervised pools:")

@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, PositiveInt, field_validator
 
+from hookwire.router.config._durations import parse_duration, parse_size
 from hookwire.router.routing._modes import MODE_NAMES
 from hookwire.schemas import EntityType
 
@@ -31,6 +32,61 @@ def _non_empty(value: Any) -> Any:
     return value
 
 
+class RecordSettings(_Model):
+    """``plugin_settings.record``: write each event and its outcome to JetStream."""
+
+    enabled: bool = True
+    keep: Literal["full", "output", "metadata"] = "full"
+    max_age: str | float = "7d"
+    max_bytes: str | int = "1GB"
+    replicas: PositiveInt = 1
+
+    @field_validator("max_age")
+    @classmethod
+    def _age(cls, value: str | float) -> str | float:
+        if parse_duration(value) <= 0:
+            raise ValueError("max_age must be positive")
+        return value
+
+    @field_validator("max_bytes")
+    @classmethod
+    def _bytes(cls, value: str | int) -> str | int:
+        if parse_size(value) <= 0:
+            raise ValueError("max_bytes must be positive")
+        return value
+
+    @property
+    def max_age_seconds(self) -> float:
+        return parse_duration(self.max_age)
+
+    @property
+    def max_bytes_int(self) -> int:
+        return parse_size(self.max_bytes)
+
+
+class FireAndForgetSettings(_Model):
+    """``plugin_settings.fire_and_forget``: durable delivery through JetStream.
+
+    A call that fails is delivered again after ``backoff[n]`` seconds (the last entry
+    repeats); after ``max_deliver`` tries it goes to the dead-letter stream.
+    """
+
+    max_deliver: PositiveInt = 5
+    backoff: Annotated[list[PositiveFloat], Field(min_length=1)] = [1.0, 5.0, 30.0, 120.0]
+    max_age: str | float = "7d"
+    ack_wait: PositiveFloat = 60.0
+
+    @field_validator("max_age")
+    @classmethod
+    def _age(cls, value: str | float) -> str | float:
+        parse_duration(value)
+        return value
+
+    @property
+    def max_age_seconds(self) -> float:
+        return parse_duration(self.max_age)
+
+
 class PluginSettings(_Model):
     """Global settings (``plugin_settings``)."""
 
@@ -49,6 +105,14 @@ class PluginSettings(_Model):
     enable_plugin_api: bool | None = None
     plugin_health_check_interval: PositiveFloat | None = None
     include_user_info: bool | None = None
+    record: RecordSettings | None = None
+    fire_and_forget: FireAndForgetSettings = FireAndForgetSettings()
+
+    @field_validator("record", mode="before")
+    @classmethod
+    def _record_flag(cls, value: Any) -> Any:
+        """``record: true`` is ``record: {enabled: true}`` (and false disables it)."""
+        return {"enabled": value} if isinstance(value, bool) else value
 
 
 class Condition(_Model):

@@ -1,6 +1,7 @@
 """Running one event through its resolved plugins, phase by phase (docs/pipeline.md, Modes).
 
-sequential -> transform -> audit -> concurrent; fire_and_forget after the reply.
+sequential -> transform -> audit -> concurrent; fire_and_forget after the reply
+(stored in JetStream by ``hookwire.router.delivery``).
 Within a phase the resolved order is kept.
 """
 
@@ -26,10 +27,8 @@ from hookwire.schemas import (
     PluginWarning,
     RequestContext,
     Violation,
-    WorkerRequest,
     raw_present,
 )
-from hookwire.schemas.subjects import plugin_subject
 from hookwire.service import Requests
 
 log = structlog.get_logger("hookwire.router")
@@ -281,23 +280,3 @@ class Pipeline:
                 task.cancel()
                 run.record(tasks[task], "skipped", error="cancelled: another plugin decided first")
         return None
-
-    async def fire_and_forget(self, run: EventRun, plugins: Sequence[ResolvedPlugin]) -> None:
-        """Publish the event to every fire_and_forget plugin; nobody waits for them."""
-        for resolved in plugins:
-            inst = resolved.instance
-            if inst.mode is not Mode.FIRE_AND_FORGET or inst.id in self.disabled:
-                continue
-            request = WorkerRequest(
-                instance=inst.id,
-                plugin=inst.worker,
-                hook=run.event.hook,
-                payload=run.payload,
-                config=msgspec.Raw(inst.config_json),
-                context=run.context,
-                state=run.event.state.get(inst.id) or {},
-            )
-            try:
-                await self.nc.publish(plugin_subject(inst.worker, run.event.hook), _encode(request))
-            except Exception as exc:
-                log.warning("plugin.fire_and_forget.failed", plugin=inst.plugin, error=repr(exc))

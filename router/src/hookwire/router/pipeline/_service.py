@@ -14,8 +14,11 @@ from nats.aio.msg import Msg
 from hookwire.router.catalog._registry_service import RegistryService
 from hookwire.router.config._load import Config
 from hookwire.router.config._notices import log_maturity
+from hookwire.router.delivery import Deliveries
 from hookwire.router.pipeline._calls import check_payload
 from hookwire.router.pipeline._pipeline import EventRun, Pipeline
+from hookwire.router.pipeline._streams import prepare_streams
+from hookwire.router.record._recorder import Recorder
 from hookwire.router.routing._index import RuleIndex
 from hookwire.router.routing._modes import Mode
 from hookwire.schemas import (
@@ -61,6 +64,10 @@ class Router:
         self.requests = Requests(nc)  # one reply inbox for every plugin call
         self.pipeline = Pipeline(nc, config.settings.fail_on_plugin_error, self.requests)
         self.counts: Counter[str] = Counter()
+        #: fire_and_forget calls stored in JetStream; decisions recorded
+        self.deliveries = Deliveries(self.requests)
+        self.recorder = Recorder(nc, config)
+        self._streams_ready: asyncio.Task[None] | None = None
         #: the live config revision running (None: the file's config); see live/_switch.py
         self.revision: int | None = None
         #: whether this router follows the live config (hookwire apply)
@@ -79,6 +86,8 @@ class Router:
 
     async def start(self) -> None:
         await self.requests.start()
+        await prepare_streams(self.nc, self.config)
+        await self.recorder.start()
         await self.service.start()
         await self.service.add_endpoint(
             "events",
@@ -107,6 +116,12 @@ class Router:
         self.registry.update(config.packages)
         log_maturity(config.plugins.values(), config.settings)
         self.revision = revision
+        self.recorder.use(config, revision)
+        # streams and consumers of what the new config adds (the stream keeps every
+        # fire_and_forget call meanwhile)
+        self._streams_ready = asyncio.get_running_loop().create_task(
+            prepare_streams(self.nc, config)
+        )
         # events in flight now may still call plugins of the old config
         self._before_swap = self.service.in_flight_tasks()
         self.pipeline = Pipeline(self.nc, config.settings.fail_on_plugin_error, self.requests)
@@ -143,8 +158,12 @@ class Router:
                 f"max_payload of {self.nc.max_payload}",
                 event.request_id,
             )
+        if self.recorder.enabled:  # after this reply is on its way
+            asyncio.get_running_loop().call_soon(
+                self.recorder.record, event, reply, plugins, msg.data
+            )
         if any(p.instance.mode is Mode.FIRE_AND_FORGET for p in plugins):
-            asyncio.get_running_loop().create_task(pipeline.fire_and_forget(run, plugins))
+            self.deliveries.send(run, plugins, pipeline.disabled)
         return data
 
     def _reject(self, event: GatewayRequest, subject_hook: str) -> tuple[str, str] | None:
@@ -172,6 +191,8 @@ class Router:
             cache=RouteCacheInfo(**self.index.cache_info()),
             when_errors=self.index.stats.when_errors,
             disabled_instances=sorted(self.pipeline.disabled),
+            record=self.recorder.stats(),
+            fire_and_forget=dict(self.deliveries.counts),
             live=LiveState(
                 following=self.following,
                 revision=self.revision,
@@ -182,5 +203,7 @@ class Router:
     async def drain(self, timeout: float = 30.0) -> None:
         """Stop taking events, finish those in flight (their plugin replies still arrive)."""
         await self.service.drain(timeout)
+        await self.recorder.stop(min(timeout, 5.0))
+        await self.deliveries.wait(min(timeout, 5.0))
         await self.registry.drain()
         log.info("router.drained", events=dict(self.counts))
