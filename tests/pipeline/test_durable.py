@@ -8,13 +8,13 @@ from pathlib import Path
 
 import nats.js.errors
 from nats.js.api import ConsumerInfo
-from nats.micro.service import ServiceVerb
 
 from hookwire.router import load_config
 from hookwire.router.cli._up import render_status, summarize
+from hookwire.router.live._discovery import collect_stats
 from hookwire.schemas import subjects
 
-from ._kit import Deploy, answers, read_log, rec, started_tags, wait_until, write_config
+from ._kit import Deploy, read_log, rec, started_tags, wait_until, write_config
 
 FAST_RETRY = {"fire_and_forget": {"max_deliver": 3, "backoff": [0.05]}}
 
@@ -67,7 +67,7 @@ async def test_status_shows_dead_letters_and_recording_counts(deploy: Deploy, lo
     assert worker.durable is not None
     await wait_until(lambda: worker.durable.counts["dead_letters"] == 1, 10, "a dead letter")
     await wait_until(lambda: dep.router.recorder.counts["written"] == 1, 10, "a record")
-    report = summarize(await answers(dep.gateway_nc, ServiceVerb.STATS), [])
+    report = summarize(await collect_stats(dep.gateway_nc), [])
     text = "\n".join(render_status(report))
 
     (row,) = [w for w in report["workers"] if w["plugin"] == "recorder"]

@@ -112,3 +112,23 @@ class QaError(HookwireError):
         self.plugin, self.message, self.output = plugin, message, output
         tail = "\n".join(output.strip().splitlines()[-30:])
         super().__init__(f"qa {plugin}: {message}" + (f"\n{tail}" if tail else ""))
+
+
+class JetStreamPublishError(HookwireError):
+    """JetStream did not store a message (no stream, no JetStream, an API error)."""
+
+
+class NoStreamError(JetStreamPublishError):
+    """No stream takes the subject (or the server runs without JetStream)."""
+
+
+class RecordFileError(HookwireError):
+    """A records file (JSON Lines) that cannot be read: names the file and line."""
+
+    def __init__(self, file: str, line: int, message: str) -> None:
+        super().__init__(f"{file}:{line}: {message}")
+        self.file, self.line = file, line
+
+
+class ReplayError(HookwireError):
+    """The records cannot be replayed (``keep: metadata`` or ``output`` records, say)."""

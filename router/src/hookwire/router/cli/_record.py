@@ -15,11 +15,9 @@ from typing import Any
 from hookwire.router._stack import Stack
 from hookwire.router.cli._service import DEFAULT_NATS
 from hookwire.router.config._load import Config, load_config
-from hookwire.router.errors import ConfigError, StackError
+from hookwire.router.errors import ConfigError, RecordFileError, ReplayError, StackError
 from hookwire.router.record import (
-    RecordFileError,
     RecordFilter,
-    ReplayError,
     ReplayReport,
     accepted,
     check_replayable,

@@ -19,6 +19,7 @@ from nats.js.api import (
 )
 from nats.js.client import JetStreamContext
 
+from hookwire.router._jetstream import ensure_stream
 from hookwire.router.config._load import Config
 from hookwire.router.config._model import FireAndForgetSettings
 from hookwire.router.routing._instances import PluginInstance
@@ -41,14 +42,6 @@ def ff_instances(config: Config) -> Iterator[PluginInstance]:
             if inst.mode is Mode.FIRE_AND_FORGET and inst.id not in seen:
                 seen.add(inst.id)
                 yield inst
-
-
-async def ensure_stream(js: JetStreamContext, config: StreamConfig) -> None:
-    """Create the stream, or bring an existing one to ``config``."""
-    try:
-        await js.add_stream(config)
-    except nats.js.errors.BadRequestError:
-        await js.update_stream(config)
 
 
 async def ensure_ff_streams(js: JetStreamContext, settings: FireAndForgetSettings) -> None:

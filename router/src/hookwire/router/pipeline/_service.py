@@ -163,7 +163,7 @@ class Router:
                 self.recorder.record, event, reply, plugins, msg.data
             )
         if any(p.instance.mode is Mode.FIRE_AND_FORGET for p in plugins):
-            self.deliveries.send(run, plugins, pipeline.disabled)
+            self.deliveries.send(event, run.payload, run.context, plugins, pipeline.disabled)
         return data
 
     def _reject(self, event: GatewayRequest, subject_hook: str) -> tuple[str, str] | None:

@@ -12,7 +12,6 @@ from hookwire.router.record._render import render_report
 from hookwire.router.record._replay import (
     Change,
     Decider,
-    ReplayError,
     ReplayReport,
     accepted,
     check_replayable,
@@ -20,7 +19,6 @@ from hookwire.router.record._replay import (
     replay,
 )
 from hookwire.router.record._store import (
-    RecordFileError,
     RecordFilter,
     export_records,
     import_records,
@@ -34,10 +32,8 @@ __all__ = [
     "Change",
     "Decider",
     "PathChange",
-    "RecordFileError",
     "RecordFilter",
     "Recorder",
-    "ReplayError",
     "ReplayReport",
     "accepted",
     "check_replayable",

@@ -20,10 +20,9 @@ from nats.aio.subscription import Subscription
 from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
 from nats.js.client import JetStreamContext
 
+from hookwire.router._jetstream import ACK_TIMEOUT, ensure_stream
 from hookwire.router.config._load import Config
 from hookwire.router.config._model import RecordSettings
-from hookwire.router.delivery._publish import ACK_TIMEOUT
-from hookwire.router.delivery._streams import ensure_stream
 from hookwire.router.record._build import build_record, encode_record, plugin_versions
 from hookwire.router.routing._instances import ResolvedPlugin
 from hookwire.schemas import GatewayReply, GatewayRequest, Keep, RecordStats, subjects

@@ -15,13 +15,13 @@ import nats.errors
 from nats.aio.client import Client
 
 from hookwire.router.config._load import Config
+from hookwire.router.errors import ReplayError
 from hookwire.router.record._build import plugin_versions, recorded_calls
 from hookwire.router.record._diff import PathChange, ignore_paths, json_diff
 from hookwire.schemas import (
     ErrorInfo,
     GatewayReply,
     GatewayRequest,
-    HookwireError,
     Record,
     RecordedCall,
     subjects,
@@ -32,10 +32,6 @@ _decode_reply = msgspec.json.Decoder(GatewayReply).decode
 _encode = msgspec.json.Encoder().encode
 _json = msgspec.json.Decoder().decode
 Send = Callable[[GatewayRequest], Awaitable[GatewayReply]]
-
-
-class ReplayError(HookwireError):
-    """The records cannot be replayed (``keep: metadata`` or ``output`` records, say)."""
 
 
 @dataclass(frozen=True, slots=True)

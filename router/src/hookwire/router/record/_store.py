@@ -15,7 +15,8 @@ from nats.aio.client import Client
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.client import JetStreamContext
 
-from hookwire.router.delivery._publish import publish_acked
+from hookwire.router._jetstream import publish_acked
+from hookwire.router.errors import RecordFileError
 from hookwire.router.record._build import encode_record
 from hookwire.schemas import HookwireError, Record, subjects
 from hookwire.service import Requests
@@ -23,14 +24,6 @@ from hookwire.service import Requests
 _decode = msgspec.json.Decoder(Record).decode
 #: Records fetched per pull while exporting.
 BATCH = 256
-
-
-class RecordFileError(HookwireError):
-    """A records file (JSON Lines) that cannot be read: names the file and line."""
-
-    def __init__(self, file: str | Path, line: int, message: str) -> None:
-        super().__init__(f"{file}:{line}: {message}")
-        self.file, self.line = str(file), line
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +57,7 @@ def read_records(path: str | Path) -> Iterator[Record]:
                 try:
                     yield _decode(line)
                 except msgspec.MsgspecError as exc:
-                    raise RecordFileError(path, n, f"not a hookwire record: {exc}") from None
+                    raise RecordFileError(str(path), n, f"not a hookwire record: {exc}") from None
 
 
 def write_records(path: str | Path, records: Iterable[Record]) -> int:
