@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from hookwire.router.catalog._registry import Registry
@@ -131,3 +133,9 @@ def test_equal_scores_are_ordered_by_name() -> None:
 )
 def test_tokenize(text: str, tokens: list[str]) -> None:
     assert tokenize(text) == tokens
+
+
+def test_content_moderation_ranks_first_among_the_shipped_plugins() -> None:
+    """The repository's own plugins/ folder, as `hookwire plugins search` reads it."""
+    shipped = registry_of(Path(__file__).resolve().parents[2] / "plugins")
+    assert ranked(shipped, "content moderation")[0] == "content_moderation"
