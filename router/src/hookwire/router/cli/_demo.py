@@ -77,6 +77,18 @@ def _steps() -> list[tuple[str, Step]]:
             lambda c: c.tool_pre_invoke("upload", {"blob": "x" * 6000}),
         ),
         (
+            "a tool call whose arguments break the tool's JSON Schema: blocked, every path listed",
+            lambda c: c.tool_pre_invoke("send_email", {"to": 42, "subject": "hi"}),
+        ),
+        (
+            "a threatening message: blocked by content moderation",
+            lambda c: c.tool_pre_invoke("post_comment", {"text": "I will kill you"}),
+        ),
+        (
+            "a message with profanity: allowed with the word redacted",
+            lambda c: c.tool_pre_invoke("post_comment", {"text": "this build is bullshit, fix it"}),
+        ),
+        (
             "an HTTP-level event (no entity): allowed and audited",
             lambda c: c.http_pre_request(
                 "/mcp", "POST", headers={"content-type": "application/json"}
@@ -125,7 +137,7 @@ async def _demo(config: Any, nats_url: str | None, worker_env: dict[str, str]) -
 
 
 async def _run_steps(url: str) -> bool:
-    expected = ["allow", "allow", "block", "block", "allow"]
+    expected = ["allow", "allow", "block", "block", "block", "block", "allow", "allow"]
     ok = True
     async with await hw.connect(url, timeout=15) as gateway:
         for n, ((title, step), want) in enumerate(zip(_steps(), expected, strict=True), 1):
