@@ -31,8 +31,8 @@ def add_parsers(sub: Any, env: Any) -> None:
         "demo",
         help="start everything embedded and send a few events",
         description="Start NATS, a router and a worker pool per example plugin, send "
-        "realistic events (PII masked, a blocked call, a post hook, an HTTP-level "
-        "event), print each decision and stop.",
+        "realistic events (PII masked, blocked calls, a schema violation, moderation, "
+        "a post hook, an HTTP-level event), print each decision and stop.",
     )
     p.add_argument(
         "--config", default=str(DEMO_CONFIG), help=f"demo config (default {DEMO_CONFIG})"
