@@ -230,15 +230,17 @@ class Stack:
         if self.follower is not None:
             lines.append("  config   follows the live config (hookwire apply, hookwire rollback)")
         if self.supervisor is not None:
-            for row in self.supervisor.status():
+            rows = self.supervisor.status()
+            width = max([16, *(len(row.plugin) for row in rows)])
+            for row in rows:
                 if row.failed:
                     error = str(row.last_error).strip().replace("\n", "\n             ")
-                    lines.append(f"  pool     {row.plugin:<16} FAILED: {error}")
+                    lines.append(f"  pool     {row.plugin:<{width}} FAILED: {error}")
                     continue
                 pids = ",".join(map(str, row.pids))
                 venv = Path(row.python).parent.parent.name
                 lines.append(
-                    f"  pool     {row.plugin:<16} {row.alive}/{row.workers} "
+                    f"  pool     {row.plugin:<{width}} {row.alive}/{row.workers} "
                     f"worker(s), pid {pids}, venv {venv}"
                 )
         lines.append(f"  venvs    {self.venv_dir}")
