@@ -141,7 +141,7 @@ async def test_sigterm_while_waiting_for_nats_exits_0(tmp_path: Path) -> None:
     try:
 
         def retrying() -> bool:
-            return any(e["event"] == "nats.error" for e in log_events(log))
+            return any(e["event"] == "nats.waiting" for e in log_events(log))
 
         await wait_until(retrying, 30, "a failed connection attempt")
         proc.send_signal(signal.SIGTERM)

@@ -9,9 +9,10 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import Self
 
 import msgspec
+import nats.errors
 import structlog
 from nats.aio.client import Client
 from nats.aio.msg import Msg
@@ -25,10 +26,11 @@ from hookwire.router.live._switch import PoolsLive, RouterLive
 from hookwire.router.pipeline._service import Router
 from hookwire.router.pipeline._streams import prepare_streams
 from hookwire.router.pools._embedded import EmbeddedNats
+from hookwire.router.pools._folders import folders
 from hookwire.router.pools._generated import cpex_plugin_folder
 from hookwire.router.pools._supervisor import PoolSpec, Supervisor
 from hookwire.router.pools._venv import VenvManager
-from hookwire.router.pools._venvs import prepare_venvs, venv_root
+from hookwire.router.pools._venvs import prepare_venvs
 from hookwire.schemas import PoolsStatus, subjects
 from hookwire.service import Service, connect
 
@@ -81,10 +83,11 @@ class Stack:
         self.follower: Follower | None = None
         self._pools_live: PoolsLive | None = None
         self._router_live: RouterLive | None = None
-        self.venv_dir = venv_dir or venv_root(config, data_dir or default_data_dir(config))
+        where = folders(config, data_dir=data_dir, venv_dir=venv_dir)
+        self.venv_dir = where.venvs
         self.worker_env = dict(worker_env or {})
         self.config = config
-        self.data_dir = (data_dir or default_data_dir(config)).resolve()
+        self.data_dir = where.data
         self.nats_url = nats_url
         self.ready_timeout = ready_timeout
         self.embedded: EmbeddedNats | None = None
@@ -106,7 +109,12 @@ class Stack:
             self.embedded = EmbeddedNats(self.data_dir)
             await self.embedded.start()
             self.nats_url = self.embedded.url
-        self.nc = await connect(self.url, "hookwire-up")
+        try:
+            self.nc = await connect(
+                self.url, "hookwire-up" if self.with_router else "hookwire-workers"
+            )
+        except (OSError, TimeoutError, nats.errors.Error) as exc:
+            raise StackError(f"cannot connect to NATS at {self.url}: {exc!r}") from None
         if self.follow:
             await self._open_live(self.nc)
         if self.with_router:
@@ -262,8 +270,6 @@ class Stack:
 
 
 def default_data_dir(config: Config) -> Path:
-    """``plugin_settings.data_dir`` or ``$HOOKWIRE_DATA_DIR`` (relative to the config), else
-    ``.hookwire`` beside the config."""
-    base = Path(config.file).parent
-    chosen: Any = config.settings.data_dir or os.environ.get("HOOKWIRE_DATA_DIR")
-    return base / Path(chosen).expanduser() if chosen else base / ".hookwire"
+    """The data folder of ``config`` with no ``--data-dir``: see
+    :func:`~hookwire.router.pools._folders.folders`."""
+    return folders(config).data

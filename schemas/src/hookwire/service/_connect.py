@@ -6,6 +6,7 @@ import asyncio
 import signal
 from typing import Any
 
+import nats.errors
 import structlog
 from nats.aio.client import Client
 
@@ -14,24 +15,35 @@ from hookwire.client import connect_bounded
 log = structlog.get_logger("hookwire.nats")
 
 
+#: Longest pause between two first-connect attempts, in seconds.
+MAX_BACKOFF = 5.0
+
+
 async def connect(url: str, name: str, *, attempts: int = 60, **options: Any) -> Client:
     """A NATS connection that, once up, reconnects forever and logs each disconnect.
 
-    The first connect tries ``attempts`` times (``reconnect_time_wait`` apart, 0.5 s
-    by default: about 30 s, so a service may start before NATS) and then raises.
-    nats-py itself would retry the first connect forever.
+    The first connect waits up to ``attempts`` times ``reconnect_time_wait`` (0.5 s by
+    default: about 30 s, so a service may start before NATS), logging
+    ``nats.waiting`` once, retrying with a pause that doubles up to 5 s, and then
+    raises. nats-py itself would retry the first connect forever, silently. A clean
+    ``close()`` logs no ``nats.disconnected``.
     """
     holder: list[Client] = []
+    causes: list[Exception] = []  # why the first connect fails (nats-py raises NoServersError)
 
     async def on_disconnect() -> None:
-        log.warning("nats.disconnected", client=name)
+        if holder and not holder[0].is_closed:  # close() is not news
+            log.warning("nats.disconnected", client=name)
 
     async def on_reconnect() -> None:
         url_now = holder[0].connected_url if holder else None
         log.info("nats.reconnected", client=name, url=url_now.geturl() if url_now else url)
 
     async def on_error(exc: Exception) -> None:
-        log.warning("nats.error", client=name, error=repr(exc))
+        if holder:
+            log.warning("nats.error", client=name, error=repr(exc))
+        else:  # while connecting the first time, the failure is what connect raises
+            causes[:] = [exc]
 
     settings: dict[str, Any] = {
         "name": name,
@@ -41,7 +53,26 @@ async def connect(url: str, name: str, *, attempts: int = 60, **options: Any) ->
         "error_cb": on_error,
     }
     settings.update(options)
-    nc = await connect_bounded(url, attempts, **settings)
+    pause = float(settings["reconnect_time_wait"])
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + max(1, attempts) * pause
+    waited = False
+    while True:
+        try:
+            nc = await connect_bounded(url, 1, **settings)
+            break
+        except (OSError, TimeoutError, nats.errors.Error) as exc:
+            left = deadline - loop.time()
+            if left <= 0:
+                raise
+            if not waited and attempts > 2:  # a one-shot command says it itself
+                why = causes[0] if causes else exc
+                log.warning("nats.waiting", client=name, url=url, error=str(why) or repr(why))
+                waited = True
+            await asyncio.sleep(min(pause, left))
+            pause = min(pause * 2, MAX_BACKOFF)
+    if waited:
+        log.info("nats.connected", client=name, url=url)
     holder.append(nc)
     return nc
 

@@ -12,14 +12,18 @@ import structlog
 def configure_logging(*, json: bool | None = None, level: str | None = None) -> None:
     """Set up structlog for a hookwire process (call once, at start).
 
-    ``json`` defaults to true unless stderr is a terminal; ``level`` defaults to
-    ``$HOOKWIRE_LOG_LEVEL`` or ``info``.
+    ``json`` defaults to ``$HOOKWIRE_LOG_JSON`` (1 or 0: what ``--log-json`` or
+    ``--log-pretty`` of the process that started this one said), else to true unless
+    stderr is a terminal; ``level`` defaults to ``$HOOKWIRE_LOG_LEVEL`` or ``info``.
+    Readable lines are coloured only on a terminal.
     """
+    tty = sys.stderr.isatty()
     if json is None:
-        json = not sys.stderr.isatty()
+        env = os.environ.get("HOOKWIRE_LOG_JSON", "").strip().lower()
+        json = env in ("1", "true", "yes", "on") if env else not tty
     name = (level or os.environ.get("HOOKWIRE_LOG_LEVEL") or "info").upper()
     renderer: structlog.typing.Processor = (
-        structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer()
+        structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=tty)
     )
     structlog.configure(
         processors=[

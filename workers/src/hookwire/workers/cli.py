@@ -14,6 +14,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+import nats.errors
 import structlog
 
 from hookwire.service import configure_logging, connect, wait_for_signal
@@ -113,7 +114,11 @@ async def _serve(
         connecting.cancel()
         log.info("worker.exited", plugin=plugin.name, reason="signal before connecting")
         return 0
-    nc = connecting.result()
+    try:
+        nc = connecting.result()
+    except (OSError, TimeoutError, nats.errors.Error) as exc:
+        print(f"hookwire worker: cannot connect to NATS at {ns.nats}: {exc!r}", file=sys.stderr)
+        return 1
     try:
         worker = await Worker.start(nc, plugin, concurrency=ns.concurrency)
         log.info("worker.ready", plugin=plugin.name, subject=worker.subject, pid=os.getpid())

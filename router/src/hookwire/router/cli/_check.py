@@ -9,6 +9,7 @@ from typing import Any
 
 import msgspec
 
+from hookwire.router.cli._options import add_config_argument, add_config_option
 from hookwire.router.config._load import load_config
 from hookwire.router.config._migrate import migrate
 from hookwire.router.errors import ConfigError
@@ -25,14 +26,14 @@ def _json_arg(text: str) -> Any:
         ) from None
 
 
-def add_parsers(sub: Any, env: Any) -> None:
+def add_parsers(sub: Any) -> None:
     """Register check, explain and migrate on the ``hookwire`` parser."""
     p = sub.add_parser(
         "check",
         help="validate a config; print its warnings",
         description="Load a config as the router would and report every problem.",
     )
-    p.add_argument("config", nargs="?", **env("CONFIG", "config file (YAML)", positional=True))
+    add_config_argument(p)
     p.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=cmd_check)
@@ -43,7 +44,7 @@ def add_parsers(sub: Any, env: Any) -> None:
         description="Resolve one event against a config without running anything. "
         "Omit --entity-type for an HTTP-level event.",
     )
-    p.add_argument("--config", **env("CONFIG", "config file (YAML)"))
+    add_config_option(p)
     p.add_argument("--hook", required=True, help="hook type, e.g. tool_pre_invoke")
     p.add_argument("--entity-type", choices=ENTITY_TYPES, help="entity type (omit: HTTP-level)")
     p.add_argument("--name", help="entity name")
@@ -63,9 +64,7 @@ def add_parsers(sub: Any, env: Any) -> None:
         description="Print the routes config equivalent to a legacy ContextForge "
         "config. Save it beside the original: plugin_dirs stay relative to it.",
     )
-    p.add_argument(
-        "config", nargs="?", **env("CONFIG", "legacy config file (YAML)", positional=True)
-    )
+    add_config_argument(p, "legacy config file (YAML)")
     p.add_argument("-o", "--output", help="write here instead of standard output")
     p.set_defaults(func=cmd_migrate)
 

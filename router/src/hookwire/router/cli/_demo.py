@@ -14,10 +14,11 @@ from typing import Any
 
 from hookwire import client as hw
 from hookwire.router._stack import Stack
+from hookwire.router.cli._options import add_folder_options, add_nats_options, given
 from hookwire.router.cli._render import render_result
 from hookwire.router.config._load import load_config
 from hookwire.router.errors import ConfigError, StackError
-from hookwire.router.pools._venvs import venv_root
+from hookwire.router.pools._folders import folders
 from hookwire.service import configure_logging
 
 #: The demo config in a source checkout: <repo>/plugins/demo.yaml.
@@ -26,7 +27,7 @@ DEMO_CONFIG = Path(__file__).resolve().parents[5] / "plugins" / "demo.yaml"
 Step = Callable[[hw.Client], Awaitable[hw.HookResult[Any]]]
 
 
-def add_parsers(sub: Any, env: Any) -> None:
+def add_parsers(sub: Any) -> None:
     p = sub.add_parser(
         "demo",
         help="start everything embedded and send a few events",
@@ -37,10 +38,8 @@ def add_parsers(sub: Any, env: Any) -> None:
     p.add_argument(
         "--config", default=str(DEMO_CONFIG), help=f"demo config (default {DEMO_CONFIG})"
     )
-    p.add_argument(
-        "--nats",
-        **env("NATS_URL", "use this NATS server instead of an embedded one", required=False),
-    )
+    add_nats_options(p, default=None, help_text="use this NATS server instead of an embedded one")
+    add_folder_options(p, data=False)
     p.add_argument("--verbose", action="store_true", help="show the services' log lines")
     p.set_defaults(func=cmd_demo)
 
@@ -110,15 +109,16 @@ def cmd_demo(ns: argparse.Namespace) -> int:
         return 1
     level = None if ns.verbose else "error"
     configure_logging(json=False, level=level)
-    return asyncio.run(_demo(config, ns.nats, {"HOOKWIRE_LOG_LEVEL": level} if level else {}))
+    # venvs outlive the run (beside the config unless told): a rerun reuses them
+    venvs = folders(config, venv_dir=given(ns, "venv_dir")).venvs
+    worker_env = {"HOOKWIRE_LOG_LEVEL": level} if level else {}
+    return asyncio.run(_demo(config, ns.nats, worker_env, venvs))
 
 
-async def _demo(config: Any, nats_url: str | None, worker_env: dict[str, str]) -> int:
+async def _demo(config: Any, nats_url: str | None, worker_env: dict[str, str], venvs: Path) -> int:
     with tempfile.TemporaryDirectory(prefix="hookwire-demo-") as tmp:
         print("starting NATS, the router and one worker pool per plugin ...", flush=True)
         try:
-            # venvs outlive the run (beside the config, or $HOOKWIRE_VENV_DIR): a rerun reuses them
-            venvs = venv_root(config, Path(config.file).parent / ".hookwire")
             stack_ = Stack(
                 config, nats_url=nats_url, data_dir=Path(tmp), worker_env=worker_env, venv_dir=venvs
             )

@@ -12,6 +12,7 @@ from typing import Any
 import msgspec
 from nats.aio.client import Client
 
+from hookwire.router.cli._options import add_commands, add_config_argument, add_nats_options
 from hookwire.router.cli._service import DEFAULT_NATS
 from hookwire.router.config._load import Config
 from hookwire.router.errors import ConfigError, LiveConfigError
@@ -37,9 +38,8 @@ def _revision(text: str) -> int:
     return value
 
 
-def add_parsers(sub: Any, env: Any) -> None:
+def add_parsers(sub: Any) -> None:
     """Register apply, rollback and config (history, show) on the ``hookwire`` parser."""
-    nats = env("NATS_URL", "NATS server URL", required=False, fallback=DEFAULT_NATS)
     wait_help = (
         "then wait up to SECONDS until every following router runs it; exit 1 if some do not"
     )
@@ -52,8 +52,8 @@ def add_parsers(sub: Any, env: Any) -> None:
         "swap it in, supervisors reshape their pools; nothing restarts. A config with "
         "problems is refused before it is stored and what runs keeps running.",
     )
-    p.add_argument("config", nargs="?", **env("CONFIG", "config file (YAML)", positional=True))
-    p.add_argument("--nats", **nats)
+    add_config_argument(p)
+    add_nats_options(p, default=DEFAULT_NATS)
     p.add_argument("--dry-run", action="store_true", help="check it only; store nothing")
     p.add_argument("--strict", action="store_true", help="refuse it on warnings too")
     p.add_argument("-m", "--message", default="", help="why (shown by hookwire config history)")
@@ -67,7 +67,7 @@ def add_parsers(sub: Any, env: Any) -> None:
         "history stays linear). Without REVISION: the revision before the live one.",
     )
     p.add_argument("revision", nargs="?", type=_revision, help="the revision to restore")
-    p.add_argument("--nats", **nats)
+    add_nats_options(p, default=DEFAULT_NATS)
     p.add_argument("-m", "--message", default="", help="why (shown by hookwire config history)")
     p.add_argument("--wait", type=float, default=0.0, metavar="SECONDS", help=wait_help)
     p.set_defaults(func=cmd_rollback)
@@ -77,11 +77,11 @@ def add_parsers(sub: Any, env: Any) -> None:
         help="the live config: history, show",
         description="Read the live config stored on NATS (hookwire apply).",
     )
-    csub = cfg.add_subparsers(dest="config_action", metavar="ACTION", required=True)
+    csub = add_commands(cfg, "config_action")
     q = csub.add_parser(
         "history", help="list the revisions kept", description="List the revisions kept."
     )
-    q.add_argument("--nats", **nats)
+    add_nats_options(q, default=DEFAULT_NATS)
     q.add_argument("--json", action="store_true", help="print JSON")
     q.set_defaults(func=cmd_history)
     q = csub.add_parser(
@@ -91,7 +91,7 @@ def add_parsers(sub: Any, env: Any) -> None:
         "standard error), so `hookwire config show 3 > old.yaml` saves it.",
     )
     q.add_argument("revision", nargs="?", type=_revision, help="revision (default: the live one)")
-    q.add_argument("--nats", **nats)
+    add_nats_options(q, default=DEFAULT_NATS)
     q.add_argument("--json", action="store_true", help="print the whole record as JSON")
     q.set_defaults(func=cmd_show)
 

@@ -1,12 +1,12 @@
-"""The ``hookwire`` command. Every option can also come from a ``HOOKWIRE_*`` variable."""
+"""The ``hookwire`` command. Every option can also come from a ``HOOKWIRE_*`` variable
+(the option layer: ``_options.py``)."""
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from collections.abc import Sequence
-from typing import Any
+from importlib import metadata
 
 from hookwire.router.cli import _check as _cmd_config
 from hookwire.router.cli import _demo as _cmd_demo
@@ -16,47 +16,40 @@ from hookwire.router.cli import _pools as _cmd_pools
 from hookwire.router.cli import _record as _cmd_record
 from hookwire.router.cli import _service as _cmd_service
 from hookwire.router.cli import _up as _cmd_up
+from hookwire.router.cli._options import EXIT_USAGE, Parser, add_commands
+
+#: Exit code for a command interrupted by Ctrl-C.
+EXIT_INTERRUPTED = 130
 
 
-def env_option(
-    name: str,
-    help_text: str,
-    *,
-    required: bool = True,
-    positional: bool = False,
-    fallback: str | None = None,
-) -> dict[str, Any]:
-    """argparse kwargs for an option that defaults to ``$HOOKWIRE_<name>``.
-
-    A required positional (``nargs="?"``) with neither a value nor the variable
-    is reported by ``main``.
-    """
-    var = f"HOOKWIRE_{name}"
-    default = os.environ.get(var, fallback)
-    shown = f"; default {fallback}" if fallback else ""
-    kwargs: dict[str, Any] = {"default": default, "help": f"{help_text} [env {var}{shown}]"}
-    if positional:
-        kwargs["metavar"] = name
-    else:
-        kwargs["required"] = required and default is None
-    return kwargs
+def version() -> str:
+    """``hookwire 0.1.0`` with the version of each installed member."""
+    parts = []
+    for member in ("router", "schemas", "workers"):  # distributions hookwire-<member>
+        try:
+            parts.append(f"{member} {metadata.version(f'hookwire-{member}')}")
+        except metadata.PackageNotFoundError:
+            continue
+    return f"hookwire {metadata.version('hookwire-router')} ({', '.join(parts)})"
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+def build_parser() -> Parser:
+    parser = Parser(
         prog="hookwire",
         description="hookwire: guardrail plugins for MCP gateways, out of process, over NATS.",
-        epilog="Run `hookwire COMMAND --help` for a command's options.",
+        epilog="Run `hookwire COMMAND --help` for a command's options. Every option can "
+        "also come from the HOOKWIRE_* variable shown beside it.",
     )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    _cmd_config.add_parsers(sub, env_option)
-    _cmd_service.add_parsers(sub, env_option)
-    _cmd_up.add_parsers(sub, env_option)
-    _cmd_demo.add_parsers(sub, env_option)
-    _cmd_pools.add_parsers(sub, env_option)
-    _cmd_plugins.add_parsers(sub, env_option)
-    _cmd_live.add_parsers(sub, env_option)
-    _cmd_record.add_parsers(sub, env_option)
+    parser.add_argument("--version", action="version", version=version())
+    sub = add_commands(parser, "command", "COMMAND")
+    _cmd_config.add_parsers(sub)
+    _cmd_service.add_parsers(sub)
+    _cmd_up.add_parsers(sub)
+    _cmd_demo.add_parsers(sub)
+    _cmd_pools.add_parsers(sub)
+    _cmd_plugins.add_parsers(sub)
+    _cmd_live.add_parsers(sub)
+    _cmd_record.add_parsers(sub)
     return parser
 
 
@@ -69,14 +62,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = ns.func(ns)
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        raise  # run() ends quietly
+    except OSError as exc:  # a file or folder that cannot be read or written
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"hookwire {ns.command}: {exc.strerror or exc}{where}", file=sys.stderr)
+        return 1
     return code
 
 
 def run() -> None:
-    """Console-script wrapper: exit with ``main``'s code."""
-    sys.exit(main())
+    """Console-script wrapper: exit with ``main``'s code; a closed pipe ends quietly."""
+    try:
+        code = main()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # `hookwire ... | head`: the reader left. Point stdout at /dev/null so the
+        # interpreter's own flush at exit does not complain (Python's signal docs).
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        code = 1  # the output was cut short
+    sys.exit(code)
 
 
-if __name__ == "__main__":
-    run()
+__all__ = ["EXIT_USAGE", "build_parser", "main", "run"]

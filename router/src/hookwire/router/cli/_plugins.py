@@ -21,12 +21,18 @@ from nats.errors import NoRespondersError
 from nats.errors import TimeoutError as NatsTimeout
 from pydantic import ValidationError
 
-from hookwire.router._stack import default_data_dir
 from hookwire.router._yaml import load_yaml
 from hookwire.router.catalog._manifest import PluginPackage, discover, pydantic_problems
 from hookwire.router.catalog._maturity import LEVELS
 from hookwire.router.catalog._registry import Registry
 from hookwire.router.catalog.manifest_schema import schema_text
+from hookwire.router.cli._options import (
+    add_commands,
+    add_folder_options,
+    add_nats_options,
+    given,
+    positive,
+)
 from hookwire.router.cli._render_plugins import (
     render_detail,
     render_list,
@@ -36,8 +42,8 @@ from hookwire.router.cli._render_plugins import (
 from hookwire.router.config._load import load_config
 from hookwire.router.config._model import ConfigFile
 from hookwire.router.errors import ConfigError, Problem, ProblemList, QaError, SourceError
+from hookwire.router.pools._folders import folders
 from hookwire.router.pools._qa import QaRun
-from hookwire.router.pools._venvs import venv_root
 from hookwire.schemas import (
     GetReply,
     GetRequest,
@@ -53,29 +59,29 @@ ReplyT = TypeVar("ReplyT", ListReply, GetReply, SearchReply)
 _encode = msgspec.json.Encoder().encode
 
 
-def _sources(p: argparse.ArgumentParser, env: Any, online: bool = True) -> None:
+def _sources(p: argparse.ArgumentParser, online: bool = True) -> None:
     p.add_argument(
         "--config",
         dest="config_file",
         metavar="CONFIG",
-        **env("CONFIG", "config file whose plugin_dirs to read", required=False),
+        help="config file whose plugin_dirs to read",
     )
     p.add_argument(
         "--plugin-dir",
         action="append",
         default=[],
         metavar="DIR",
-        help="a plugin folder, or a folder of them (repeatable; instead of --config)",
+        help="a plugin folder, or a folder of them (repeatable; instead of --config; "
+        "in the variable: folders separated by " + repr(os.pathsep) + ")",
     )
     if online:
+        add_nats_options(p, default=None, help_text="ask the registry service of a running router")
         p.add_argument(
-            "--nats",
-            **env("NATS_URL", "ask the registry service of a running router", required=False),
+            "--timeout", type=positive(float), default=5.0, help="seconds to wait (online)"
         )
-        p.add_argument("--timeout", type=float, default=5.0, help="seconds to wait (online)")
 
 
-def add_parsers(sub: Any, env: Any) -> None:
+def add_parsers(sub: Any) -> None:
     """Register ``hookwire plugins`` and its actions."""
     plugins = sub.add_parser(
         "plugins",
@@ -83,10 +89,10 @@ def add_parsers(sub: Any, env: Any) -> None:
         description="The plugin registry: every plugin in plugin_dirs with its manifest and "
         "measured quality. Offline by default; --nats asks a running router.",
     )
-    psub = plugins.add_subparsers(dest="plugins_command", metavar="ACTION", required=True)
+    psub = add_commands(plugins, "plugins_command")
 
     p = psub.add_parser("list", help="every plugin: name, version, maturity, coverage ...")
-    _sources(p, env)
+    _sources(p)
     p.add_argument("--maturity", choices=LEVELS, help="only plugins at this level")
     p.add_argument("--capability", help="only plugins with this capability")
     p.add_argument("--hook", help="only plugins implementing this hook")
@@ -95,14 +101,14 @@ def add_parsers(sub: Any, env: Any) -> None:
 
     p = psub.add_parser("show", help="one plugin: hooks, config schema, dependencies, quality")
     p.add_argument("name", help="plugin name")
-    _sources(p, env)
+    _sources(p)
     p.add_argument("--json", action="store_true", help="print the registry's JSON reply")
     p.set_defaults(func=cmd_show)
 
     p = psub.add_parser("search", help="plugins ranked by relevance to the words given")
     p.add_argument("query", help='words, e.g. "content moderation"')
-    _sources(p, env)
-    p.add_argument("--limit", type=int, default=10, help="most results (default 10)")
+    _sources(p)
+    p.add_argument("--limit", type=positive(int), default=10, help="most results (default 10)")
     p.add_argument("--json", action="store_true", help="print the registry's JSON reply")
     p.set_defaults(func=cmd_search)
 
@@ -113,13 +119,11 @@ def add_parsers(sub: Any, env: Any) -> None:
         "pytest-asyncio and coverage) and write quality.measured.json beside its manifest.",
     )
     p.add_argument("name", help="plugin name")
-    _sources(p, env, online=False)
+    _sources(p, online=False)
+    add_folder_options(p)  # QA venvs go in the venv folder's qa/
     p.add_argument(
-        "--venv-dir",
-        help="venv folder; QA venvs go in its qa/ (default: as for workers: "
-        "plugin_settings.venv_dir, $HOOKWIRE_VENV_DIR, <data dir>/venvs)",
+        "--timeout", type=positive(float), default=600.0, help="seconds per step (default 600)"
     )
-    p.add_argument("--timeout", type=float, default=600.0, help="seconds per step (default 600)")
     p.add_argument("--json", action="store_true", help="print the recorded figures as JSON")
     p.set_defaults(func=cmd_qa)
 
@@ -257,16 +261,9 @@ def cmd_schema(ns: argparse.Namespace) -> int:
 
 
 def _qa_venv_root(ns: argparse.Namespace) -> Path:
-    if ns.venv_dir:
-        return Path(ns.venv_dir).expanduser().resolve()
-    if ns.config_file and not ns.plugin_dir:
-        config = load_config(ns.config_file)
-        return venv_root(config, default_data_dir(config))
-    venvs = os.environ.get("HOOKWIRE_VENV_DIR")
-    if venvs:
-        return Path(venvs).expanduser().resolve()
-    data = os.environ.get("HOOKWIRE_DATA_DIR")
-    return (Path(data).expanduser() if data else Path(".hookwire")).resolve() / "venvs"
+    """The venv folder, as for the workers of the config (``--plugin-dir``: of no config)."""
+    config = load_config(ns.config_file) if ns.config_file and not ns.plugin_dir else None
+    return folders(config, data_dir=given(ns, "data_dir"), venv_dir=given(ns, "venv_dir")).venvs
 
 
 def cmd_qa(ns: argparse.Namespace) -> int:

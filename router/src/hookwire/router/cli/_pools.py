@@ -12,28 +12,35 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from hookwire.router._stack import Stack, default_data_dir
-from hookwire.router.cli._service import DEFAULT_NATS, add_follow_option, add_logging_options
+from hookwire.router._stack import Stack
+from hookwire.router.cli._options import (
+    add_commands,
+    add_config_option,
+    add_folder_options,
+    add_follow_option,
+    add_logging_options,
+    add_nats_options,
+    given,
+)
+from hookwire.router.cli._service import DEFAULT_NATS, log_settings
 from hookwire.router.config._load import Config, load_config
 from hookwire.router.errors import ConfigError, StackError
+from hookwire.router.pools._folders import Folders, folders
 from hookwire.router.pools._venv import VenvManager, scan
-from hookwire.router.pools._venvs import venv_root
-from hookwire.service import SignalQueue, configure_logging
+from hookwire.service import SignalQueue
 
 
-def add_parsers(sub: Any, env: Any) -> None:
+def add_parsers(sub: Any) -> None:
     p = sub.add_parser(
         "workers",
         help="run the worker pools of a config (no router)",
         description="Make each plugin's venv, start `workers: N` processes per "
         "plugin, restart crashed ones with backoff, drain them all on SIGTERM.",
     )
-    p.add_argument("--config", **env("CONFIG", "config file (YAML)"))
-    p.add_argument(
-        "--nats", **env("NATS_URL", "NATS server URL", required=False, fallback=DEFAULT_NATS)
-    )
-    p.add_argument("--data-dir", **env("DATA_DIR", "data folder", required=False))
-    add_follow_option(p, env)
+    add_config_option(p)
+    add_nats_options(p, default=DEFAULT_NATS)
+    add_folder_options(p)
+    add_follow_option(p)
     add_logging_options(p)
     p.set_defaults(func=cmd_workers)
 
@@ -41,17 +48,17 @@ def add_parsers(sub: Any, env: Any) -> None:
         "venvs",
         help="list or prune the plugin venvs",
         description="Each plugin runs in a venv of its own under the venv "
-        "folder (plugin_settings.venv_dir, $HOOKWIRE_VENV_DIR, or "
+        "folder (--venv-dir, plugin_settings.venv_dir, $HOOKWIRE_VENV_DIR, or "
         "<data dir>/venvs).",
     )
-    vsub = venvs.add_subparsers(dest="venvs_command", metavar="ACTION", required=True)
+    vsub = add_commands(venvs, "venvs_command")
     for name, text in (
         ("list", "show every venv: plugin, path, size, hash, in use or not"),
         ("prune", "remove venvs of plugins no longer configured and stale hashes"),
     ):
         q = vsub.add_parser(name, help=text, description=text)
-        q.add_argument("--config", **env("CONFIG", "config file (YAML)"))
-        q.add_argument("--data-dir", **env("DATA_DIR", "data folder", required=False))
+        add_config_option(q)
+        add_folder_options(q)
         if name == "list":
             q.add_argument("--json", action="store_true", help="print JSON")
             q.set_defaults(func=cmd_venvs_list)
@@ -74,14 +81,28 @@ def cmd_workers(ns: argparse.Namespace) -> int:
     config = _load(ns.config)
     if config is None:
         return 1
-    configure_logging(json=ns.log_json)
-    data_dir = Path(ns.data_dir) if ns.data_dir else None
-    return asyncio.run(_workers(config, ns.nats, data_dir, follow=ns.follow))
+    worker_env = log_settings(ns)
+    return asyncio.run(_workers(config, ns.nats, where(ns, config), worker_env, follow=ns.follow))
 
 
-async def _workers(config: Config, url: str, data_dir: Path | None, *, follow: bool = False) -> int:
+async def _workers(
+    config: Config,
+    url: str,
+    folders_: Folders,
+    worker_env: dict[str, str],
+    *,
+    follow: bool = False,
+) -> int:
     signals = SignalQueue(signal.SIGTERM, signal.SIGINT)
-    stack = Stack(config, nats_url=url, data_dir=data_dir, router=False, follow=follow)
+    stack = Stack(
+        config,
+        nats_url=url,
+        data_dir=folders_.data,
+        venv_dir=folders_.venvs,
+        router=False,
+        follow=follow,
+        worker_env=worker_env,
+    )
     try:
         await stack.start()
     except (StackError, OSError) as exc:
@@ -133,8 +154,13 @@ def _human(n: float) -> str:
     return f"{n:.1f} GB"
 
 
+def where(ns: argparse.Namespace, config: Config) -> Folders:
+    """The data and venv folders of a command's config and options."""
+    return folders(config, data_dir=given(ns, "data_dir"), venv_dir=given(ns, "venv_dir"))
+
+
 def _root(ns: argparse.Namespace, config: Config) -> Path:
-    return venv_root(config, Path(ns.data_dir) if ns.data_dir else default_data_dir(config))
+    return where(ns, config).venvs
 
 
 def cmd_venvs_list(ns: argparse.Namespace) -> int:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from hookwire.router._stack import Stack
+from hookwire.router.cli._options import add_commands, add_nats_options, positive
 from hookwire.router.cli._service import DEFAULT_NATS
 from hookwire.router.config._load import Config, load_config
 from hookwire.router.errors import ConfigError, RecordFileError, ReplayError, StackError
@@ -44,25 +45,24 @@ def _time(text: str) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def add_parsers(sub: Any, env: Any) -> None:
-    nats = env("NATS_URL", "NATS server URL", required=False, fallback=DEFAULT_NATS)
+def add_parsers(sub: Any) -> None:
     p = sub.add_parser("record", help="export, import or follow recorded decisions")
-    rec = p.add_subparsers(dest="record_command", metavar="ACTION", required=True)
+    rec = add_commands(p, "record_command")
     q = rec.add_parser("export", help="write recorded decisions as JSON Lines")
-    q.add_argument("--nats", **nats)
+    add_nats_options(q, default=DEFAULT_NATS)
     q.add_argument("--since", type=_time, help="recorded at or after this time (RFC 3339)")
     q.add_argument("--until", type=_time, help="recorded at or before this time")
     q.add_argument("--hook", help="only this hook")
     q.add_argument("--decision", choices=["allow", "block", "error"], help="only this decision")
-    q.add_argument("--limit", type=int, help="at most this many records")
+    q.add_argument("--limit", type=positive(int), help="at most this many records")
     q.add_argument("-o", "--output", help="file to write (default: stdout)")
     q.set_defaults(func=cmd_export)
     q = rec.add_parser("import", help="store the records of a JSON Lines file")
     q.add_argument("file", help="JSON Lines file (from `hookwire record export`)")
-    q.add_argument("--nats", **nats)
+    add_nats_options(q, default=DEFAULT_NATS)
     q.set_defaults(func=cmd_import)
     q = rec.add_parser("tail", help="print decisions as they are recorded")
-    q.add_argument("--nats", **nats)
+    add_nats_options(q, default=DEFAULT_NATS)
     q.add_argument("--hook", help="only this hook")
     q.add_argument("--json", action="store_true", help="one JSON record per line")
     q.set_defaults(func=cmd_tail)
@@ -76,10 +76,10 @@ def add_parsers(sub: Any, env: Any) -> None:
     )
     p.add_argument("file", help="JSON Lines records (keep: full)")
     p.add_argument("--config", dest="candidate", help="candidate config (required without --nats)")
+    add_nats_options(p, default=None, help_text="replay through the pipeline on this server")
     p.add_argument(
-        "--nats", **env("NATS_URL", "replay through the pipeline on this server", required=False)
+        "--concurrency", type=positive(int), default=32, help="events in flight (default 32)"
     )
-    p.add_argument("--concurrency", type=int, default=32, help="events in flight (default 32)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--accept", action="store_true", help="rewrite FILE with the new outcomes")
     p.set_defaults(func=cmd_replay)

@@ -10,6 +10,12 @@ from typing import Any
 
 import structlog
 
+from hookwire.router.cli._options import (
+    add_config_option,
+    add_follow_option,
+    add_logging_options,
+    add_nats_options,
+)
 from hookwire.router.config._load import load_config
 from hookwire.router.errors import ConfigError
 from hookwire.router.live._follower import Follower
@@ -21,33 +27,18 @@ DEFAULT_NATS = "nats://127.0.0.1:4222"
 log = structlog.get_logger("hookwire.router")
 
 
-def add_logging_options(p: argparse.ArgumentParser) -> None:
-    group = p.add_mutually_exclusive_group()
-    group.add_argument(
-        "--log-json",
-        dest="log_json",
-        action="store_true",
-        default=None,
-        help="JSON log lines (default when stderr is not a terminal)",
-    )
-    group.add_argument(
-        "--log-pretty", dest="log_json", action="store_false", help="human-readable log lines"
-    )
+def log_settings(ns: argparse.Namespace) -> dict[str, str]:
+    """Configure this process's logs from ``--log-json/--log-pretty`` and ``--log-level``;
+    return the variables that give the worker processes it starts the same logs."""
+    json = ns.log_json if ns.log_json is not None else not sys.stderr.isatty()
+    configure_logging(json=json, level=ns.log_level)
+    env = {"HOOKWIRE_LOG_JSON": "1" if json else "0"}
+    if ns.log_level:
+        env["HOOKWIRE_LOG_LEVEL"] = ns.log_level
+    return env
 
 
-def add_follow_option(p: argparse.ArgumentParser, env: Any) -> None:
-    """``--follow/--no-follow`` (env HOOKWIRE_FOLLOW, default on): docs/live-config.md."""
-    default = env("FOLLOW", "", required=False, fallback="1")["default"]
-    p.add_argument(
-        "--follow",
-        action=argparse.BooleanOptionalAction,
-        default=default.strip().lower() not in ("0", "false", "no", "off"),
-        help="follow the live config (hookwire apply): its current revision, when there "
-        "is one, replaces --config, which is the seed [env HOOKWIRE_FOLLOW; default on]",
-    )
-
-
-def add_parsers(sub: Any, env: Any) -> None:
+def add_parsers(sub: Any) -> None:
     p = sub.add_parser(
         "router",
         help="run a router service (any number may share the load)",
@@ -55,11 +46,9 @@ def add_parsers(sub: Any, env: Any) -> None:
         "group. Follows the live config (hookwire apply) unless --no-follow. SIGHUP "
         "reloads the config (the live revision, else the file); SIGTERM drains and exits.",
     )
-    p.add_argument("--config", **env("CONFIG", "config file (YAML)"))
-    p.add_argument(
-        "--nats", **env("NATS_URL", "NATS server URL", required=False, fallback=DEFAULT_NATS)
-    )
-    add_follow_option(p, env)
+    add_config_option(p)
+    add_nats_options(p, default=DEFAULT_NATS)
+    add_follow_option(p)
     add_logging_options(p)
     p.set_defaults(func=cmd_router)
 
@@ -92,7 +81,7 @@ def cmd_router(ns: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(str(exc), file=sys.stderr)
         return 1
-    configure_logging(json=ns.log_json)
+    log_settings(ns)
     for warning in config.warnings:
         log.warning("config.warning", problem=str(warning))
     return asyncio.run(_serve_router(ns.nats, ns.config, config, follow=ns.follow))

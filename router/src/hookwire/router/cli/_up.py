@@ -8,18 +8,26 @@ import contextlib
 import json
 import signal
 import sys
-from pathlib import Path
 from typing import Any
 
 import msgspec
 
 from hookwire import client as hw
 from hookwire.router._stack import Stack
+from hookwire.router.cli._options import (
+    add_config_option,
+    add_folder_options,
+    add_follow_option,
+    add_logging_options,
+    add_nats_options,
+    positive,
+)
+from hookwire.router.cli._pools import where
 from hookwire.router.cli._render import render_result
-from hookwire.router.cli._service import DEFAULT_NATS, add_follow_option, add_logging_options
+from hookwire.router.cli._service import DEFAULT_NATS, log_settings
 from hookwire.router.errors import ConfigError, StackError
 from hookwire.router.live._discovery import collect_stats, router_stats
-from hookwire.router.live._store import ConfigRecord, read_config_file
+from hookwire.router.live._store import read_config_file
 from hookwire.schemas import (
     ENTITY_TYPES,
     Entity,
@@ -34,7 +42,7 @@ from hookwire.service import SignalQueue, configure_logging, connect
 _decode_pools = msgspec.json.Decoder(PoolsStatus).decode
 
 
-def add_parsers(sub: Any, env: Any) -> None:
+def add_parsers(sub: Any) -> None:
     p = sub.add_parser(
         "up",
         help="run everything: NATS (embedded unless --nats), a router, the pools",
@@ -42,16 +50,10 @@ def add_parsers(sub: Any, env: Any) -> None:
         "HOOKWIRE_NATS_URL) hookwire starts its own nats-server on a free loopback "
         "port with JetStream in the data folder. Runs until Ctrl-C.",
     )
-    p.add_argument("--config", **env("CONFIG", "config file (YAML)"))
-    p.add_argument(
-        "--nats",
-        **env("NATS_URL", "use this NATS server instead of an embedded one", required=False),
-    )
-    p.add_argument(
-        "--data-dir",
-        **env("DATA_DIR", "data folder (default: .hookwire beside the config)", required=False),
-    )
-    add_follow_option(p, env)
+    add_config_option(p)
+    add_nats_options(p, default=None, help_text="use this NATS server instead of an embedded one")
+    add_folder_options(p)
+    add_follow_option(p)
     add_logging_options(p)
     p.set_defaults(func=cmd_up)
 
@@ -64,9 +66,7 @@ def add_parsers(sub: Any, env: Any) -> None:
     p.add_argument(
         "payload", help='the hook\'s payload as JSON, e.g. \'{"name": "t", "args": {}}\''
     )
-    p.add_argument(
-        "--nats", **env("NATS_URL", "NATS server URL", required=False, fallback=DEFAULT_NATS)
-    )
+    add_nats_options(p, default=DEFAULT_NATS)
     p.add_argument(
         "--entity-type", choices=ENTITY_TYPES, help="entity type (default: from the hook)"
     )
@@ -82,7 +82,9 @@ def add_parsers(sub: Any, env: Any) -> None:
         "request-id",
     ):
         p.add_argument(f"--{flag}", help=flag.replace("-", "_"))
-    p.add_argument("--timeout", type=float, default=10.0, help="seconds to wait (default 10)")
+    p.add_argument(
+        "--timeout", type=positive(float), default=10.0, help="seconds to wait (default 10)"
+    )
     p.add_argument("--json", action="store_true", help="print the reply as JSON")
     p.set_defaults(func=cmd_send)
 
@@ -91,11 +93,9 @@ def add_parsers(sub: Any, env: Any) -> None:
         help="list the live routers and worker pools",
         description="Ask every hookwire service on NATS for its info and stats.",
     )
+    add_nats_options(p, default=DEFAULT_NATS)
     p.add_argument(
-        "--nats", **env("NATS_URL", "NATS server URL", required=False, fallback=DEFAULT_NATS)
-    )
-    p.add_argument(
-        "--wait", type=float, default=0.5, help="seconds to collect answers (default 0.5)"
+        "--wait", type=positive(float), default=0.5, help="seconds to collect answers (default 0.5)"
     )
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=cmd_status)
@@ -107,17 +107,24 @@ def cmd_up(ns: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(str(exc), file=sys.stderr)
         return 1
-    configure_logging(json=ns.log_json)
-    data_dir = Path(ns.data_dir) if ns.data_dir else None
+    worker_env = log_settings(ns)
     # `up` runs its file: it stores it as the live config (when it differs) and follows
-    return asyncio.run(_up(config, ns.nats, data_dir, record if ns.follow else None))
+    seed = record if ns.follow else None
+    folders_ = where(ns, config)
+    stack = Stack(
+        config,
+        nats_url=ns.nats,
+        data_dir=folders_.data,
+        venv_dir=folders_.venvs,
+        follow=seed is not None,
+        seed=seed,
+        worker_env=worker_env,
+    )
+    return asyncio.run(_up(stack))
 
 
-async def _up(
-    config: Any, nats_url: str | None, data_dir: Path | None, seed: ConfigRecord | None = None
-) -> int:
+async def _up(stack: Stack) -> int:
     signals = SignalQueue(signal.SIGTERM, signal.SIGINT)
-    stack = Stack(config, nats_url=nats_url, data_dir=data_dir, follow=seed is not None, seed=seed)
     try:
         await stack.start()
     except (StackError, OSError) as exc:

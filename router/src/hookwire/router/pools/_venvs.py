@@ -4,24 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import os
 from collections.abc import Sequence
 from pathlib import Path
 
 from hookwire.router.config._load import Config
 from hookwire.router.errors import VenvError
+from hookwire.router.pools._folders import folders
 from hookwire.router.pools._supervisor import PoolSpec
 from hookwire.router.pools._venv import VenvManager
 from hookwire.workers import WorkerError
 
 
 def venv_root(config: Config, data_dir: Path) -> Path:
-    """``plugin_settings.venv_dir`` (relative to the config), else ``$HOOKWIRE_VENV_DIR``,
-    else ``<data dir>/venvs``."""
-    if config.settings.venv_dir:
-        return (Path(config.file).parent / Path(config.settings.venv_dir).expanduser()).resolve()
-    env = os.environ.get("HOOKWIRE_VENV_DIR")
-    return Path(env).expanduser().resolve() if env else (data_dir / "venvs").resolve()
+    """The venv folder of ``config`` whose data folder is ``data_dir``: see
+    :func:`~hookwire.router.pools._folders.folders`."""
+    return folders(config, data_dir=data_dir).venvs
 
 
 async def prepare_venvs(
