@@ -5,6 +5,7 @@ router, and a supervised worker pool per configured plugin. Used by ``hookwire u
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -71,10 +72,13 @@ class Stack:
         router: bool = True,
         follow: bool = False,
         seed: ConfigRecord | None = None,
+        nats_wait: float = 30.0,
     ) -> None:
         """``follow``: follow the live config (the current revision, when one loads,
         replaces ``config`` at start); ``seed``: store this revision first unless it is
-        the current one (``hookwire up`` storing its own config)."""
+        the current one (``hookwire up`` storing its own config); ``nats_wait``: seconds
+        to wait for a NATS given by URL at start."""
+        self.nats_wait = nats_wait
         self.with_router = router
         self.follow = follow
         self.seed = seed
@@ -110,9 +114,9 @@ class Stack:
             await self.embedded.start()
             self.nats_url = self.embedded.url
         try:
-            self.nc = await connect(
-                self.url, "hookwire-up" if self.with_router else "hookwire-workers"
-            )
+            name = "hookwire-up" if self.with_router else "hookwire-workers"
+            attempts = max(1, math.ceil(self.nats_wait / 0.5))  # 0.5 s apart at first
+            self.nc = await connect(self.url, name, attempts=attempts)
         except (OSError, TimeoutError, nats.errors.Error) as exc:
             raise StackError(f"cannot connect to NATS at {self.url}: {exc!r}") from None
         if self.follow:

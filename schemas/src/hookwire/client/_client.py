@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping
 from types import TracebackType
@@ -34,6 +35,8 @@ from ._hooks import HookMethods, InvokeOptions
 from ._requests import Requests
 from ._result import HookResult
 from ._state import DEFAULT_MAX_ENTRIES, DEFAULT_TTL, StateStore
+
+_log = logging.getLogger("hookwire.client")
 
 __all__ = ["DEFAULT_TIMEOUT", "DEFAULT_URL", "Client", "connect"]
 
@@ -194,11 +197,24 @@ async def connect(
     """
     _check_timeout(timeout)
     states = StateStore(state_max_entries, state_ttl)
-    settings: dict[str, Any] = {"reconnect_time_wait": _RECONNECT_WAIT, **nats_options}
+    connected: list[bool] = []
+
+    async def on_error(exc: Exception) -> None:
+        # nats-py's default logs each failed attempt with a traceback; the first
+        # connect's failure is the HookwireUnavailable raised below
+        if connected:
+            _log.warning("hookwire client: NATS error: %r", exc)
+
+    settings: dict[str, Any] = {
+        "reconnect_time_wait": _RECONNECT_WAIT,
+        "error_cb": on_error,
+        **nats_options,
+    }
     try:
         nc = await connect_bounded(url, _CONNECT_RETRIES, name=name, **settings)
     except (TimeoutError, OSError, nats.errors.Error) as exc:
         raise HookwireUnavailable(f"cannot connect to NATS at {url}: {exc!r}") from exc
+    connected.append(True)
     return Client(nc, timeout=timeout, states=states, owns_connection=True)
 
 

@@ -16,12 +16,15 @@ folders (:func:`add_folder_options`), and ``--follow``.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 from collections.abc import Sequence
 from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
 PREFIX = "HOOKWIRE_"
+#: Seconds a service waits for NATS at start (``--nats-wait``).
+NATS_WAIT = 30.0
 
 #: Options that mean the same in every command read one variable (by ``dest``).
 SHARED = {
@@ -187,16 +190,34 @@ def nats_url(text: str) -> str:
 
 
 def add_nats_options(
-    p: argparse.ArgumentParser, *, default: str | None, help_text: str = "NATS server URL"
+    p: argparse.ArgumentParser,
+    *,
+    default: str | None,
+    help_text: str = "NATS server URL",
+    service: bool = False,
 ) -> argparse._ArgumentGroup:
     """The NATS connection options of every command that connects (one place to add
-    credentials or TLS). ``default`` None: the command runs without NATS unless given."""
+    credentials or TLS). ``default`` None: the command runs without NATS unless given.
+    ``service``: a long-running command, which waits for NATS at start (``--nats-wait``)."""
     group = p.add_argument_group("NATS connection")
     shown = f" (default {default})" if default else ""
     group.add_argument(
         "--nats", metavar="URL", type=nats_url, default=default, help=help_text + shown
     )
+    if service:
+        group.add_argument(
+            "--nats-wait",
+            metavar="SECONDS",
+            type=positive(float),
+            default=NATS_WAIT,
+            help=f"how long to wait for NATS at start, retrying (default {NATS_WAIT:g})",
+        )
     return group
+
+
+def connect_attempts(wait: float) -> int:
+    """``hookwire.service.connect``'s ``attempts`` for waiting ``wait`` seconds."""
+    return max(1, math.ceil(wait / 0.5))
 
 
 def add_logging_options(p: argparse.ArgumentParser) -> None:

@@ -38,7 +38,7 @@ def add_parsers(sub: Any) -> None:
         "plugin, restart crashed ones with backoff, drain them all on SIGTERM.",
     )
     add_config_option(p)
-    add_nats_options(p, default=DEFAULT_NATS)
+    add_nats_options(p, default=DEFAULT_NATS, service=True)
     add_folder_options(p)
     add_follow_option(p)
     add_logging_options(p)
@@ -82,27 +82,22 @@ def cmd_workers(ns: argparse.Namespace) -> int:
     if config is None:
         return 1
     worker_env = log_settings(ns)
-    return asyncio.run(_workers(config, ns.nats, where(ns, config), worker_env, follow=ns.follow))
-
-
-async def _workers(
-    config: Config,
-    url: str,
-    folders_: Folders,
-    worker_env: dict[str, str],
-    *,
-    follow: bool = False,
-) -> int:
-    signals = SignalQueue(signal.SIGTERM, signal.SIGINT)
+    folders_ = where(ns, config)
     stack = Stack(
         config,
-        nats_url=url,
+        nats_url=ns.nats,
         data_dir=folders_.data,
         venv_dir=folders_.venvs,
         router=False,
-        follow=follow,
+        follow=ns.follow,
         worker_env=worker_env,
+        nats_wait=ns.nats_wait,
     )
+    return asyncio.run(_workers(stack))
+
+
+async def _workers(stack: Stack) -> int:
+    signals = SignalQueue(signal.SIGTERM, signal.SIGINT)
     try:
         await stack.start()
     except (StackError, OSError) as exc:

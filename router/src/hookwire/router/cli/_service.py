@@ -11,10 +11,12 @@ from typing import Any
 import structlog
 
 from hookwire.router.cli._options import (
+    NATS_WAIT,
     add_config_option,
     add_follow_option,
     add_logging_options,
     add_nats_options,
+    connect_attempts,
 )
 from hookwire.router.config._load import load_config
 from hookwire.router.errors import ConfigError
@@ -47,7 +49,7 @@ def add_parsers(sub: Any) -> None:
         "reloads the config (the live revision, else the file); SIGTERM drains and exits.",
     )
     add_config_option(p)
-    add_nats_options(p, default=DEFAULT_NATS)
+    add_nats_options(p, default=DEFAULT_NATS, service=True)
     add_follow_option(p)
     add_logging_options(p)
     p.set_defaults(func=cmd_router)
@@ -84,12 +86,16 @@ def cmd_router(ns: argparse.Namespace) -> int:
     log_settings(ns)
     for warning in config.warnings:
         log.warning("config.warning", problem=str(warning))
-    return asyncio.run(_serve_router(ns.nats, ns.config, config, follow=ns.follow))
+    return asyncio.run(
+        _serve_router(ns.nats, ns.config, config, follow=ns.follow, wait=ns.nats_wait)
+    )
 
 
-async def _serve_router(url: str, path: str, config: Any, *, follow: bool = False) -> int:
+async def _serve_router(
+    url: str, path: str, config: Any, *, follow: bool = False, wait: float = NATS_WAIT
+) -> int:
     try:
-        nc = await connect(url, "hookwire-router")
+        nc = await connect(url, "hookwire-router", attempts=connect_attempts(wait))
     except Exception as exc:
         print(f"hookwire router: cannot connect to NATS at {url}: {exc!r}", file=sys.stderr)
         return 1

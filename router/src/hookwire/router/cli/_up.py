@@ -51,7 +51,9 @@ def add_parsers(sub: Any) -> None:
         "port with JetStream in the data folder. Runs until Ctrl-C.",
     )
     add_config_option(p)
-    add_nats_options(p, default=None, help_text="use this NATS server instead of an embedded one")
+    add_nats_options(
+        p, default=None, help_text="use this NATS server instead of an embedded one", service=True
+    )
     add_folder_options(p)
     add_follow_option(p)
     add_logging_options(p)
@@ -119,6 +121,7 @@ def cmd_up(ns: argparse.Namespace) -> int:
         follow=seed is not None,
         seed=seed,
         worker_env=worker_env,
+        nats_wait=ns.nats_wait,
     )
     return asyncio.run(_up(stack))
 
