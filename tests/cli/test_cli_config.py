@@ -224,7 +224,7 @@ def test_explain_text_lists_plugins_in_order(
     assert plugin_lines[0].startswith("1. customer_validator#")
     assert "priority 20" in plugin_lines[0]
     assert "routes[2]" in plugin_lines[0]
-    assert "'threshold': 500" in plugin_lines[0]
+    assert '"threshold": 500' in plugin_lines[0]  # JSON, not a Python repr
 
 
 def test_explain_text_gives_each_rules_score_and_fate(

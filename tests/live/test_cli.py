@@ -78,7 +78,7 @@ async def test_apply_prints_the_revision_it_stored(
     a = write_config(tmp_path, A)
     code, out, _ = await hookwire_here(capsys, "apply", str(a), "--nats", url)
     assert code == 0
-    assert out.startswith(f"applied revision {await live_revision(url)}: {a}: 1 plugins, 1 rules")
+    assert out.startswith(f"applied revision {await live_revision(url)}: {a}: 1 plugin, 1 rule")
 
 
 async def test_dry_run_checks_and_stores_nothing(
@@ -200,3 +200,58 @@ async def test_commands_reading_the_history_say_when_nothing_was_applied(
 ) -> None:
     code, _, err = await hookwire_here(capsys, "config", "show", "--nats", url)
     assert (code, "no config has been applied" in err) == (1, True)
+
+
+async def test_applying_the_live_config_again_stores_nothing(
+    url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    a = write_config(tmp_path, A)
+    await put_config(url, a)
+    code, out, _ = await hookwire_here(capsys, "apply", str(a), "--nats", url)
+    assert (code, await live_revision(url)) == (0, 1)
+    assert out.startswith("unchanged: revision 1 is this config already; nothing stored")
+
+
+async def test_rollback_to_the_live_content_changes_nothing_and_says_so(
+    url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Revisions 1 and 3 hold the same config: rolling 3 back to 1 would change nothing."""
+    a, b = write_config(tmp_path, A), write_config(tmp_path, B)
+    for path in (a, b, a):
+        await put_config(url, path)
+    code, _, err = await hookwire_here(capsys, "rollback", "1", "--nats", url)
+    assert (code, await live_revision(url)) == (1, 3)
+    assert "unchanged: revision 1 is the same config as the live revision 3" in err
+
+
+async def test_rollback_without_revision_skips_revisions_with_the_live_content(
+    url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    a, b = write_config(tmp_path, A), write_config(tmp_path, B)
+    for path in (b, a, a):
+        await put_config(url, path)
+    code, out, _ = await hookwire_here(capsys, "rollback", "--nats", url)
+    assert (code, out.split(":")[0]) == (0, "rolled back to revision 1 as revision 4")
+
+
+async def test_apply_wait_with_no_router_answering_exits_1(
+    url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    a = write_config(tmp_path, A)
+    code, out, _ = await hookwire_here(capsys, "apply", str(a), "--wait", "0.5", "--nats", url)
+    assert code == 1
+    assert out.splitlines()[-1] == "routers: none following answered within 0.5s"
+
+
+@pytest.mark.parametrize(
+    ("word", "code", "decision"), [("beta", 0, "ALLOW"), ("alpha", 3, "BLOCK")]
+)
+async def test_send_exits_3_on_a_block(
+    url: str, tmp_path: Path, word: str, code: int, decision: str
+) -> None:
+    a = write_config(tmp_path, A)
+    async with workers(url, "lv_stamp"), following_router(url, a, follow=False):
+        payload = json.dumps({"name": "lookup", "args": {"word": word}})
+        ran = await hookwire("send", "--nats", url, "tool_pre_invoke", payload)
+    assert ran.code == code, ran.err
+    assert f"decision  {decision}" in ran.out

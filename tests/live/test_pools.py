@@ -195,3 +195,20 @@ async def test_up_does_not_store_its_file_again_when_it_is_live(url: str, tmp_pa
     async with Stack(config, nats_url=url, follow=True, seed=record) as stack:
         revision = stack.revision
     assert (revision, await live_revision(url)) == (1, 1)
+
+
+async def test_the_same_config_from_another_folder_restarts_no_pool(
+    url: str, tmp_path: Path
+) -> None:
+    """Only the folder differs (its plugin_dirs reach the same plugins): no process restarts."""
+    one, two = write_config(tmp_path / "one", A), write_config(tmp_path / "two", A)
+    assert one.read_text() == two.read_text()
+    await put_config(url, one)
+    async with supervisor(url, one) as stack:
+        assert stack.supervisor is not None
+        pool = stack.supervisor.pools["lv_stamp"]
+        before = sorted(pool.slots)
+        new = await put_config(url, two)
+        await wait_until(lambda: stack.revision == new, 30, "the revision from folder two")
+        after = sorted(pool.slots)  # a restart fills new slots beside the old (grow)
+    assert before == after == [0]

@@ -53,7 +53,9 @@ def pool_specs(
         if p.enabled and folder is not None and p.manifest is not None:
             name = p.manifest.name
             workers = max(p.entry.workers, pools[name].workers if name in pools else 0)
-            pools[name] = PoolSpec(plugin=name, plugin_dir=folder, workers=workers, env=env)
+            # resolved: the same folder reached from another config folder is the same pool
+            where = folder.resolve()
+            pools[name] = PoolSpec(plugin=name, plugin_dir=where, workers=workers, env=env)
     return list(pools.values())
 
 
@@ -151,12 +153,8 @@ class Stack:
         try:
             store = await ConfigStore.open(nc)
             if self.seed is not None:
-                current = await store.current()
-                if current is None or (current.record.sha256, current.record.base_dir) != (
-                    self.seed.sha256,
-                    self.seed.base_dir,
-                ):
-                    revision = await store.put(self.seed)
+                revision, stored = await store.put_if_changed(self.seed)
+                if stored:
                     log.info("up.config.stored", revision=revision, file=self.seed.file)
             self.follower = await Follower.open(store, "up" if self.with_router else "workers")
         except LiveConfigError as exc:
@@ -236,7 +234,8 @@ class Stack:
         if self.with_router:
             lines.append(
                 f"  router   {subjects.hook_wildcard()} in queue {subjects.ROUTER_QUEUE}; "
-                f"{self.config.file}: {len(self.config.rules)} rules"
+                f"{self.config.file}: {len(self.config.rules)} "
+                + ("rule" if len(self.config.rules) == 1 else "rules")
                 + (f", live revision {self.revision}" if self.revision is not None else "")
             )
         if self.follower is not None:
@@ -253,7 +252,7 @@ class Stack:
                 venv = Path(row.python).parent.parent.name
                 lines.append(
                     f"  pool     {row.plugin:<{width}} {row.alive}/{row.workers} "
-                    f"worker(s), pid {pids}, venv {venv}"
+                    f"{'worker' if row.workers == 1 else 'workers'}, pid {pids}, venv {venv}"
                 )
         lines.append(f"  venvs    {self.venv_dir}")
         lines.append(f"  data     {self.data_dir}")

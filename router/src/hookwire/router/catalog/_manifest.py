@@ -7,6 +7,7 @@ the plugin's own virtual environment.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from pydantic import (
 
 from hookwire.router._yaml import YamlDoc, load_yaml
 from hookwire.router.errors import Problem, ProblemList
+from hookwire.schemas import BUILTIN_HOOKS
 
 MANIFEST_FILE = "plugin-manifest.yaml"
 NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_-]*$"
@@ -133,6 +135,12 @@ class Manifest(_Model):
         description="Hooks it implements (built-in or custom, lower_snake_case).",
         json_schema_extra={"items": {"type": "string", "pattern": HOOK_PATTERN}},
     )
+    custom_hooks: list[str] = Field(
+        default=[],
+        description="Hooks of its own (not built in) that `hooks` lists; any other hook "
+        "name there that is not built in is refused as a likely typo.",
+        json_schema_extra={"items": {"type": "string", "pattern": HOOK_PATTERN}},
+    )
     config_schema: dict[str, Any] = Field(
         default={"type": "object"},
         description="JSON Schema (2020-12) of its config; its defaults are the base config.",
@@ -226,8 +234,23 @@ def pydantic_problems(
             msg, fix = msg.removeprefix("Value error, ").split("; ", 1)
         elif err["type"] == "missing":
             msg, fix = "required key is missing", f"add `{loc[-1]}`" if loc else ""
+        else:
+            fix = _hint(loc, err["type"], err.get("input"))
         out.append(doc.problem(path, msg, fix))
     return out
+
+
+def _hint(loc: tuple[Any, ...], kind: str, value: Any) -> str:
+    """How to fix a value of the wrong type or form, where a common slip explains it."""
+    if kind == "list_type" and isinstance(value, str | int | float):
+        return f"write a list: [{value}]"
+    if loc == ("version",) and kind == "string_type" and isinstance(value, int | float):
+        return f"quote the version: '{value}' (YAML reads {value} as a number)"
+    if loc == ("entry",) and kind == "string_pattern_mismatch":
+        return "entry is package.module:ClassName, e.g. my_plugin.plugin:MyPlugin"
+    if loc == ("name",) and kind == "string_pattern_mismatch":
+        return "use letters, digits, _ and -, starting with a letter"
+    return ""
 
 
 def _check_manifest(doc: YamlDoc, manifest: Manifest) -> list[Problem]:
@@ -237,12 +260,22 @@ def _check_manifest(doc: YamlDoc, manifest: Manifest) -> list[Problem]:
             problems.append(
                 doc.problem(("hooks", i), f"invalid hook name {hook!r}", "use lower_snake_case")
             )
+        elif hook not in BUILTIN_HOOKS and hook not in manifest.custom_hooks:
+            problems.append(_unknown_hook(doc, i, hook))
     try:
         jsonschema.Draft202012Validator.check_schema(manifest.config_schema)
     except jsonschema.SchemaError as exc:
         path = ("config_schema", *exc.absolute_path)
         problems.append(doc.problem(path, f"not a valid JSON Schema: {exc.message}"))
     return problems
+
+
+def _unknown_hook(doc: YamlDoc, index: int, hook: str) -> Problem:
+    """A hook that is not built in and not declared custom: most often a typo."""
+    close = difflib.get_close_matches(hook, BUILTIN_HOOKS, n=1)
+    custom = f"a hook of your own: also list it in custom_hooks: [{hook}]"
+    fix = f"did you mean {close[0]}? ({custom})" if close else custom
+    return doc.problem(("hooks", index), f"{hook!r} is not a built-in hook", fix)
 
 
 def read_manifest(directory: Path, problems: ProblemList) -> PluginPackage | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import sys
 from typing import Any
@@ -10,20 +11,42 @@ from typing import Any
 import msgspec
 
 from hookwire.router.cli._options import add_config_argument, add_config_option
+from hookwire.router.cli._render import count
 from hookwire.router.config._load import load_config
 from hookwire.router.config._migrate import migrate
 from hookwire.router.errors import ConfigError
 from hookwire.router.routing._explain import explain, render
-from hookwire.schemas import ENTITY_TYPES, Entity, GatewayRequest
+from hookwire.schemas import BUILTIN_HOOKS, ENTITY_TYPES, Entity, GatewayRequest
 
 
-def _json_arg(text: str) -> Any:
+def _json_object(text: str) -> dict[str, Any]:
     try:
-        return json.loads(text)
+        value = json.loads(text)
     except json.JSONDecodeError as exc:
         raise argparse.ArgumentTypeError(
             f"not valid JSON ({exc.msg} at column {exc.colno})"
         ) from None
+    if not isinstance(value, dict):
+        raise argparse.ArgumentTypeError(
+            f"expected a JSON object ({{...}}), got {type(value).__name__}: {text}"
+        )
+    return value
+
+
+#: Per entity hook family: the entity type and the payload field naming the entity.
+FAMILIES = {
+    "tool": ("tool", "name"),
+    "prompt": ("prompt", "prompt_id"),
+    "resource": ("resource", "uri"),
+    "agent": ("agent", "agent_id"),
+}
+
+
+def entity_type_of(hook: str) -> str | None:
+    """The entity type of a built-in entity hook (``tool_pre_invoke``: ``tool``), as
+    ``hookwire send`` and the router derive it; None for HTTP and custom hooks."""
+    family = FAMILIES.get(hook.split("_", 1)[0])
+    return family[0] if family is not None and hook in BUILTIN_HOOKS else None
 
 
 def add_parsers(sub: Any) -> None:
@@ -42,19 +65,26 @@ def add_parsers(sub: Any) -> None:
         "explain",
         help="show which plugins run for an event, and why",
         description="Resolve one event against a config without running anything. "
-        "Omit --entity-type for an HTTP-level event.",
+        "Without --entity-type the entity comes from the hook, as for hookwire send "
+        "(tool_pre_invoke: a tool); HTTP hooks have none.",
     )
     add_config_option(p)
     p.add_argument("--hook", required=True, help="hook type, e.g. tool_pre_invoke")
-    p.add_argument("--entity-type", choices=ENTITY_TYPES, help="entity type (omit: HTTP-level)")
-    p.add_argument("--name", help="entity name")
+    p.add_argument(
+        "--entity-type", choices=ENTITY_TYPES, help="entity type (default: from the hook)"
+    )
+    p.add_argument("--name", help="entity name (default: from --payload)")
     p.add_argument("--entity-id", help="entity id")
     p.add_argument("--tags", default="", help="comma-separated entity tags")
-    p.add_argument("--metadata", type=_json_arg, default={}, help="entity metadata (JSON)")
+    p.add_argument(
+        "--metadata", type=_json_object, default={}, help="entity metadata (JSON object)"
+    )
     for flag in ("server-name", "server-id", "gateway-id", "user", "tenant-id", "agent"):
         p.add_argument(f"--{flag}", help=flag.replace("-", "_"))
-    p.add_argument("--args", type=_json_arg, default=None, help="payload args (JSON object)")
-    p.add_argument("--payload", type=_json_arg, default=None, help="whole hook payload (JSON)")
+    p.add_argument("--args", type=_json_object, default=None, help="payload args (JSON object)")
+    p.add_argument(
+        "--payload", type=_json_object, default=None, help="whole hook payload (JSON object)"
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=cmd_explain)
 
@@ -100,7 +130,8 @@ def cmd_check(ns: argparse.Namespace) -> int:
     else:
         mode = "legacy conditions" if config.legacy else config.strategy
         print(
-            f"ok: {config.file}: {len(config.plugins)} plugins, {len(config.rules)} rules ({mode})"
+            f"ok: {config.file}: {count(len(config.plugins), 'plugin')}, "
+            f"{count(len(config.rules), 'rule')} ({mode})"
         )
         for w in warnings:
             print(f"warning: {w}")
@@ -109,10 +140,8 @@ def cmd_check(ns: argparse.Namespace) -> int:
 
 def default_payload(hook: str, name: str | None, args: dict[str, Any] | None) -> dict[str, Any]:
     """A minimal payload for ``hook`` carrying ``name`` and ``args`` where the hook has them."""
-    family = hook.split("_", 1)[0]
-    key = {"tool": "name", "prompt": "prompt_id", "resource": "uri", "agent": "agent_id"}.get(
-        family
-    )
+    family = FAMILIES.get(hook.split("_", 1)[0])
+    key = family[1] if family is not None else None
     payload: dict[str, Any] = {}
     if key is not None:
         payload[key] = name or ""
@@ -121,21 +150,40 @@ def default_payload(hook: str, name: str | None, args: dict[str, Any] | None) ->
     return payload
 
 
+def _explain_entity(ns: argparse.Namespace, payload: dict[str, Any]) -> Entity | str | None:
+    """The event's entity, or why there can be none (a message)."""
+    entity_type: Any = ns.entity_type or entity_type_of(ns.hook)  # one of ENTITY_TYPES
+    if entity_type is None:
+        return None
+    field = FAMILIES.get(entity_type, ("", ""))[1]
+    name = ns.name or (payload.get(field) if field else None)
+    if not name:
+        return f"--name is required for a {entity_type} entity (or give --payload with {field!r})"
+    tags = [t.strip() for t in ns.tags.split(",") if t.strip()]
+    return Entity(
+        type=entity_type, name=str(name), id=ns.entity_id, tags=tags, metadata=ns.metadata
+    )
+
+
 def cmd_explain(ns: argparse.Namespace) -> int:
     try:
         config = load_config(ns.config)
     except ConfigError as exc:
         return _fail(exc)
-    entity = None
-    if ns.entity_type:
-        if not ns.name:
-            print("hookwire explain: --name is required with --entity-type", file=sys.stderr)
-            return 2
-        tags = [t.strip() for t in ns.tags.split(",") if t.strip()]
-        entity = Entity(
-            type=ns.entity_type, name=ns.name, id=ns.entity_id, tags=tags, metadata=ns.metadata
+    if ns.hook not in config.known_hooks:
+        close = difflib.get_close_matches(ns.hook, config.known_hooks, n=1)
+        hint = (
+            f"did you mean {close[0]}?"
+            if close
+            else "known: " + ", ".join(sorted(config.known_hooks))
         )
+        print(f"hookwire explain: unknown hook {ns.hook!r} ({hint})", file=sys.stderr)
+        return 1
     payload = ns.payload if ns.payload is not None else default_payload(ns.hook, ns.name, ns.args)
+    entity = _explain_entity(ns, payload)
+    if isinstance(entity, str):
+        print(f"hookwire explain: {entity}", file=sys.stderr)
+        return 2
     event = GatewayRequest(
         hook=ns.hook,
         entity=entity,

@@ -13,6 +13,7 @@ import msgspec
 from nats.aio.client import Client
 
 from hookwire.router.cli._options import add_commands, add_config_argument, add_nats_options
+from hookwire.router.cli._render import count
 from hookwire.router.cli._service import DEFAULT_NATS
 from hookwire.router.config._load import Config
 from hookwire.router.errors import ConfigError, LiveConfigError
@@ -24,6 +25,7 @@ from hookwire.router.live._store import (
     load_record,
     new_record,
     read_config_file,
+    same_config,
 )
 from hookwire.service import connect
 
@@ -41,7 +43,8 @@ def _revision(text: str) -> int:
 def add_parsers(sub: Any) -> None:
     """Register apply, rollback and config (history, show) on the ``hookwire`` parser."""
     wait_help = (
-        "then wait up to SECONDS until every following router runs it; exit 1 if some do not"
+        "then wait up to SECONDS until every following router runs it; exit 1 if some do "
+        "not, or if no router answers"
     )
 
     p = sub.add_parser(
@@ -126,7 +129,8 @@ async def _quiet() -> None:
 
 def _summary(record: ConfigRecord, config: Config) -> str:
     return (
-        f"{record.file}: {len(config.plugins)} plugins, {len(config.rules)} rules, "
+        f"{record.file}: {count(len(config.plugins), 'plugin')}, "
+        f"{count(len(config.rules), 'rule')}, "
         f"sha256 {record.sha256[:12]}"
     )
 
@@ -137,8 +141,9 @@ async def _wait(nc: Client, revision: int, seconds: float) -> int:
     behind = await wait_routers_on(nc, revision, seconds)
     routers = await following_routers(nc)
     if not routers:
-        print("routers: none following answered")
-    elif behind:
+        print(f"routers: none following answered within {seconds:g}s")
+        return 1
+    if behind:
         print(
             f"routers: {len(behind)} of {len(routers)} not on revision {revision} after "
             f"{seconds:g}s: {', '.join(sorted(behind))} (see their logs: config.live.rejected)"
@@ -166,8 +171,11 @@ def cmd_apply(ns: argparse.Namespace) -> int:
         return 0
 
     async def body(nc: Client, store: ConfigStore) -> int:
-        revision = await store.put(record)
-        print(f"applied revision {revision}: {_summary(record, config)}")
+        revision, stored = await store.put_if_changed(record)
+        if not stored:
+            print(f"unchanged: revision {revision} is this config already; nothing stored")
+        else:
+            print(f"applied revision {revision}: {_summary(record, config)}")
         return await _wait(nc, revision, ns.wait)
 
     return _run("apply", ns.nats, body, create=True)
@@ -180,10 +188,12 @@ def cmd_rollback(ns: argparse.Namespace) -> int:
             print("hookwire rollback: no config has been applied yet", file=sys.stderr)
             return 1
         live = history[-1]
-        if ns.revision is None and len(history) < 2:
+        # without REVISION: the latest earlier revision that configures something else
+        earlier = [r for r in history[:-1] if not same_config(r.record, live.record)]
+        if ns.revision is None and not earlier:
             print(
-                f"hookwire rollback: nothing to roll back to: revision {live.revision} is the "
-                "only one kept",
+                f"hookwire rollback: nothing to roll back to: no revision kept before "
+                f"{live.revision} differs from it",
                 file=sys.stderr,
             )
             return 1
@@ -192,7 +202,14 @@ def cmd_rollback(ns: argparse.Namespace) -> int:
                 f"hookwire rollback: revision {live.revision} is the live config", file=sys.stderr
             )
             return 1
-        target = history[-2] if ns.revision is None else await store.get(ns.revision)
+        target = earlier[-1] if ns.revision is None else await store.get(ns.revision)
+        if same_config(target.record, live.record):
+            print(
+                f"hookwire rollback: unchanged: revision {target.revision} is the same config "
+                f"as the live revision {live.revision}; nothing stored",
+                file=sys.stderr,
+            )
+            return 1
         try:
             config = load_record(target.record)
         except ConfigError as exc:

@@ -10,6 +10,11 @@ import msgspec
 from hookwire.client import HookResult
 
 
+def count(n: int, word: str, plural: str | None = None) -> str:
+    """``1 rule``, ``2 rules``, ``0 rules``."""
+    return f"{n} {word if n == 1 else plural or word + 's'}"
+
+
 def _short(value: Any, limit: int = 160) -> str:
     text = json.dumps(msgspec.to_builtins(value), ensure_ascii=False)
     return text if len(text) <= limit else text[: limit - 3] + "..."

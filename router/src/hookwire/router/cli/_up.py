@@ -23,7 +23,7 @@ from hookwire.router.cli._options import (
     positive,
 )
 from hookwire.router.cli._pools import where
-from hookwire.router.cli._render import render_result
+from hookwire.router.cli._render import count, render_result
 from hookwire.router.cli._service import DEFAULT_NATS, log_settings
 from hookwire.router.errors import ConfigError, StackError
 from hookwire.router.live._discovery import collect_stats, router_stats
@@ -40,6 +40,9 @@ from hookwire.schemas import (
 from hookwire.service import SignalQueue, configure_logging, connect
 
 _decode_pools = msgspec.json.Decoder(PoolsStatus).decode
+
+#: ``hookwire send``'s exit status for an event a plugin blocked.
+EXIT_BLOCKED = 3
 
 
 def add_parsers(sub: Any) -> None:
@@ -63,6 +66,8 @@ def add_parsers(sub: Any) -> None:
         "send",
         help="send one event and print the decision",
         description="Publish one hook event (payload given as JSON) and print the reply.",
+        epilog=f"Exit status: 0 allowed (maybe modified), {EXIT_BLOCKED} blocked, 1 an error "
+        "decision or no decision (NATS unreachable, timeout), 2 a usage error.",
     )
     p.add_argument("hook", help="hook type, e.g. tool_pre_invoke")
     p.add_argument(
@@ -193,6 +198,8 @@ async def _send(ns: argparse.Namespace, payload: Any) -> int:
         print(json.dumps(msgspec.to_builtins(result), indent=2))
     else:
         print(f"{ns.hook} {result.request_id}", *render_result(result), sep="\n")
+    if result.blocked:
+        return EXIT_BLOCKED
     return 0 if result.decision != "error" else 1
 
 
@@ -300,9 +307,9 @@ def render_status(report: dict[str, Any]) -> list[str]:
     lines.append(f"worker processes: {sum(w['processes'] for w in report['workers'])}")
     for w in report["workers"]:
         lines.append(
-            f"  {w['plugin']:<18} {w['processes']} process(es)  {w['requests']} requests  "
-            f"{w['errors']} errors"
-            + (f"  {w['dead_letters']} dead letters" if w.get("dead_letters") else "")
+            f"  {w['plugin']:<18} {count(w['processes'], 'process', 'processes')}  "
+            f"{count(w['requests'], 'request')}  {count(w['errors'], 'error')}"
+            + (f"  {count(w['dead_letters'], 'dead letter')}" if w.get("dead_letters") else "")
         )
     if report["pools"]:
         lines.append("supervised pools:")
@@ -310,6 +317,6 @@ def render_status(report: dict[str, Any]) -> list[str]:
             state = "FAILED" if p["failed"] else "ok"
             lines.append(
                 f"  {p['plugin']:<18} {state:<6} {p['alive']}/{p['workers']} alive  "
-                f"{p['restarts']} restarts  last error: {p['last_error'] or '-'}"
+                f"{count(p['restarts'], 'restart')}  last error: {p['last_error'] or '-'}"
             )
     return lines

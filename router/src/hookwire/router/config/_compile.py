@@ -46,11 +46,38 @@ def compile_rules(
             rule = Rule.model_validate(raw)
         except ValidationError as exc:
             problems.extend(pydantic_problems(doc, exc, path))
+            problems.extend(_raw_problems(doc, path, raw, known_hooks))
             continue
         compiled = _compile_rule(doc, path, index, rule, plugins, known_hooks, problems, broken)
         if compiled is not None:
             out.append(compiled)
     return out
+
+
+def _raw_problems(
+    doc: YamlDoc, path: YamlPath, raw: Any, known_hooks: Collection[str]
+) -> list[Problem]:
+    """What a rule that does not validate still shows: unknown hooks and a bad ``when``
+    (so one run reports them with its type errors, not one run later)."""
+    if not isinstance(raw, Mapping):
+        return []
+    problems = []
+    hooks = raw.get("hooks")
+    for i, hook in enumerate(hooks if isinstance(hooks, list) else ()):
+        if isinstance(hook, str) and hook not in known_hooks:
+            problems.append(
+                doc.problem(
+                    (*path, "hooks", i),
+                    f"unknown hook {hook!r}",
+                    f"use one of: {', '.join(sorted(known_hooks))}",
+                )
+            )
+    if isinstance(raw.get("when"), str):
+        try:
+            When(raw["when"])
+        except WhenError as exc:
+            problems.append(doc.problem((*path, "when"), f"bad `when` expression: {exc}"))
+    return problems
 
 
 def _compile_rule(

@@ -56,7 +56,11 @@ def config_from_text(text: str, file: str = "<config>", base_dir: Path | None = 
 
 def config_from_doc(doc: YamlDoc, base_dir: Path) -> Config:
     problems = ProblemList()
-    data = doc.data if doc.data is not None else {}
+    if doc.data is None:  # an empty file (or only comments) configures nothing: a slip
+        raise ConfigError(
+            [doc.problem((), "the config is empty", "start with `plugin_dirs:`, `plugins:`")]
+        )
+    data = doc.data
     if not isinstance(data, Mapping):
         raise ConfigError(
             [

@@ -82,6 +82,11 @@ def who() -> str:
     return f"{user}@{socket.gethostname()}"
 
 
+def same_config(a: ConfigRecord, b: ConfigRecord) -> bool:
+    """Whether two records configure the same: the same text read from the same folder."""
+    return (a.sha256, a.base_dir) == (b.sha256, b.base_dir)
+
+
 def new_record(
     text: str,
     file: str | Path,
@@ -168,6 +173,14 @@ class ConfigStore:
     async def put(self, record: ConfigRecord) -> int:
         """Store ``record`` as the new live config; its revision."""
         return await self.kv.put(subjects.CONFIG_KEY, encode_record(record))
+
+    async def put_if_changed(self, record: ConfigRecord) -> tuple[int, bool]:
+        """Store ``record`` unless the live config is the same (:func:`same_config`):
+        the live revision and whether a new one was stored."""
+        current = await self.current()
+        if current is not None and same_config(current.record, record):
+            return current.revision, False
+        return await self.put(record), True
 
     async def current(self) -> Revision | None:
         """The live config, or None if none was applied."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -138,7 +139,7 @@ def render(exp: Explanation) -> str:
             inst = r.instance
             lines.append(
                 f"  {n}. {inst.id:<{width}}  priority {r.priority:<4} {inst.mode.value:<15} "
-                f"routes[{r.rule}]  config {dict(inst.config)}"
+                f"routes[{r.rule}]  config {json.dumps(inst.config, default=str)}"
             )
     else:
         lines.append("plugins: none run for this event")
