@@ -19,6 +19,7 @@ from hookwire.router.catalog._merge import schema_defaults
 from hookwire.router.catalog._quality import quality_view
 from hookwire.router.catalog._search import BM25Index, field_text
 from hookwire.schemas import (
+    BUILTIN_HOOKS,
     Deprecation,
     ErrorInfo,
     GetReply,
@@ -70,6 +71,14 @@ class Registry:
             return ListReply(
                 error=_bad("bad_request", f"unknown maturity {req.maturity!r}", LEVELS)
             )
+        manifests = [p.manifest for p in self.packages.values()]
+        capabilities = sorted({c for m in manifests for c in m.capabilities})
+        if req.capability is not None and req.capability not in capabilities:
+            message = f"no plugin has capability {req.capability!r}"
+            return ListReply(error=_bad("bad_request", message, tuple(capabilities)))
+        hooks = sorted({*BUILTIN_HOOKS, *(h for m in manifests for h in m.hooks)})
+        if req.hook is not None and req.hook not in hooks:
+            return ListReply(error=_bad("bad_request", f"unknown hook {req.hook!r}", tuple(hooks)))
         names = [
             name
             for name, p in self.packages.items()

@@ -33,6 +33,7 @@ from hookwire.router.cli._options import (
     given,
     positive,
 )
+from hookwire.router.cli._render import count
 from hookwire.router.cli._render_plugins import (
     render_detail,
     render_list,
@@ -134,9 +135,15 @@ def add_parsers(sub: Any) -> None:
 # -- where the plugins come from ----------------------------------------------------------
 
 
-def packages_from(config_file: str | None, plugin_dirs: list[str]) -> dict[str, PluginPackage]:
-    """The plugin packages of ``--plugin-dir`` folders, else of the config's plugin_dirs."""
-    problems = ProblemList()
+def packages_from(
+    config_file: str | None, plugin_dirs: list[str], skipped: ProblemList | None = None
+) -> dict[str, PluginPackage]:
+    """The plugin packages of ``--plugin-dir`` folders, else of the config's plugin_dirs.
+
+    A folder or manifest that cannot be read raises ConfigError, unless ``skipped`` is
+    given: its problems go there and the other plugins are returned.
+    """
+    problems = ProblemList() if skipped is None else skipped
     if plugin_dirs:
         dirs = [(Path(d), Problem(d, (), f"folder {d!r} does not exist")) for d in plugin_dirs]
     elif config_file:
@@ -144,7 +151,8 @@ def packages_from(config_file: str | None, plugin_dirs: list[str]) -> dict[str, 
     else:
         raise SourceError("give --config FILE (or $HOOKWIRE_CONFIG) or --plugin-dir DIR")
     found = discover(dirs, problems)
-    problems.raise_if_any()
+    if skipped is None:
+        problems.raise_if_any()
     return found
 
 
@@ -193,7 +201,11 @@ def _answer(
     if ns.nats:
         configure_logging(level="error")  # stdout is the answer; closing NATS is no news
         return asyncio.run(ask(ns.nats, subject, request, kind, ns.timeout))
-    registry = Registry(packages_from(ns.config_file, ns.plugin_dir))
+    skipped = ProblemList()
+    registry = Registry(packages_from(ns.config_file, ns.plugin_dir, skipped))
+    if skipped and not registry.packages:
+        skipped.raise_if_any()  # nothing to show: the problems are the answer
+    ns.skipped = skipped.items  # shown after the answer (_print)
     if isinstance(request, ListRequest):
         reply: Any = registry.list(request)
     elif isinstance(request, GetRequest):
@@ -226,7 +238,12 @@ def _print(
         return 1
     if not ns.json:
         print("\n".join(lines))
-    return 0
+    skipped = getattr(ns, "skipped", [])
+    if skipped:  # one bad manifest does not hide the others; it is shown, not skipped silently
+        print(f"warning: {count(len(skipped), 'problem')} reading plugins:", file=sys.stderr)
+        for problem in skipped:
+            print(f"  {problem}", file=sys.stderr)
+    return 1 if skipped and ns.plugins_command == "list" else 0
 
 
 # -- the actions ----------------------------------------------------------------------------

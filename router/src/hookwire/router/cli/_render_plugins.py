@@ -77,7 +77,7 @@ def render_search(reply: SearchReply) -> list[str]:
     return lines
 
 
-def _quality_lines(q: QualityView) -> Iterator[str]:
+def _quality_lines(q: QualityView, name: str) -> Iterator[str]:
     if q.source == "measured":
         tests = q.tests
         counts = (
@@ -92,7 +92,7 @@ def _quality_lines(q: QualityView) -> Iterator[str]:
     elif q.test_coverage is not None:
         yield f"coverage {q.test_coverage:g}% (typed in the manifest, not measured)"
     else:
-        yield "coverage unknown (run hookwire plugins qa NAME)"
+        yield f"coverage unknown (run hookwire plugins qa {name})"
     if q.stale_measurement:
         yield f"last measurement ignored: {q.stale_measurement}"
     yield f"security audit {q.security_audit or 'none'}; review {q.review or 'none'}"
@@ -162,7 +162,7 @@ def _judgement(d: PluginDetail) -> list[str]:
         lines += [f"                - {r}" for r in d.contradictions]
     lines += [
         f"  quality       {line}" if i == 0 else f"                {line}"
-        for i, line in enumerate(_quality_lines(d.quality))
+        for i, line in enumerate(_quality_lines(d.quality, d.summary.name))
     ]
     if d.deprecation:
         lines.append(f"  deprecated    replacement: {d.deprecation.replacement or 'none'}")
