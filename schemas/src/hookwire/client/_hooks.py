@@ -23,9 +23,21 @@ from hookwire.schemas import (
 )
 
 from ._build import Payload, default_entity
+from ._errors import InvalidPayload
 from ._result import HookResult
 
 __all__ = ["EntityOptions", "HookMethods", "InvokeOptions"]
+
+
+def _dict(hook: str, field: str, value: Any, *, none: bool = False) -> Any:
+    """``value`` as a dict for the payload's ``field``; InvalidPayload when it is no mapping."""
+    if value is None:
+        return None if none else {}
+    if not isinstance(value, Mapping):
+        raise InvalidPayload(
+            hook, f"`{field}` must be a mapping (a dict), got {type(value).__name__}: {value!r:.60}"
+        )
+    return dict(value)
 
 
 class InvokeOptions(TypedDict, total=False):
@@ -98,8 +110,8 @@ class HookMethods(abc.ABC):
         """Before a tool runs: plugins may block it or rewrite ``args``."""
         payload = ToolPreInvokePayload(
             name=name,
-            args=dict(args or {}),
-            headers=None if headers is None else dict(headers),
+            args=_dict("tool_pre_invoke", "args", args),
+            headers=_dict("tool_pre_invoke", "headers", headers, none=True),
         )
         return await self._entity_event("tool_pre_invoke", payload, options)
 
@@ -119,7 +131,9 @@ class HookMethods(abc.ABC):
         **options: Unpack[EntityOptions],
     ) -> HookResult[PromptPrehookPayload]:
         """Before a prompt is rendered."""
-        payload = PromptPrehookPayload(prompt_id=prompt_id, args=dict(args or {}))
+        payload = PromptPrehookPayload(
+            prompt_id=prompt_id, args=_dict("prompt_pre_fetch", "args", args)
+        )
         return await self._entity_event("prompt_pre_fetch", payload, options)
 
     async def prompt_post_fetch(
@@ -138,7 +152,9 @@ class HookMethods(abc.ABC):
         **options: Unpack[EntityOptions],
     ) -> HookResult[ResourcePreFetchPayload]:
         """Before a resource is read."""
-        payload = ResourcePreFetchPayload(uri=uri, metadata=dict(metadata or {}))
+        payload = ResourcePreFetchPayload(
+            uri=uri, metadata=_dict("resource_pre_fetch", "metadata", metadata)
+        )
         return await self._entity_event("resource_pre_fetch", payload, options)
 
     async def resource_post_fetch(
@@ -165,12 +181,12 @@ class HookMethods(abc.ABC):
         """Before an agent is called."""
         payload = AgentPreInvokePayload(
             agent_id=agent_id,
-            messages=[dict(m) for m in messages],
+            messages=[_dict("agent_pre_invoke", "messages", m) for m in messages],
             tools=None if tools is None else list(tools),
-            headers=None if headers is None else dict(headers),
+            headers=_dict("agent_pre_invoke", "headers", headers, none=True),
             model=model,
             system_prompt=system_prompt,
-            parameters=dict(parameters or {}),
+            parameters=_dict("agent_pre_invoke", "parameters", parameters),
         )
         return await self._entity_event("agent_pre_invoke", payload, options)
 
@@ -185,8 +201,10 @@ class HookMethods(abc.ABC):
         """After an agent answered."""
         payload = AgentPostInvokePayload(
             agent_id=agent_id,
-            messages=[dict(m) for m in messages],
-            tool_calls=None if tool_calls is None else [dict(c) for c in tool_calls],
+            messages=[_dict("agent_post_invoke", "messages", m) for m in messages],
+            tool_calls=None
+            if tool_calls is None
+            else [_dict("agent_post_invoke", "tool_calls", c) for c in tool_calls],
         )
         return await self._entity_event("agent_post_invoke", payload, options)
 
@@ -206,7 +224,7 @@ class HookMethods(abc.ABC):
         payload = HttpPreRequestPayload(
             path=path,
             method=method,
-            headers=dict(headers or {}),
+            headers=_dict("http_pre_request", "headers", headers),
             client_host=client_host,
             client_port=client_port,
         )
@@ -229,8 +247,10 @@ class HookMethods(abc.ABC):
             path=path,
             method=method,
             status_code=status_code,
-            headers=dict(headers or {}),
-            response_headers=None if response_headers is None else dict(response_headers),
+            headers=_dict("http_post_request", "headers", headers),
+            response_headers=_dict(
+                "http_post_request", "response_headers", response_headers, none=True
+            ),
             client_host=client_host,
             client_port=client_port,
         )
@@ -247,8 +267,8 @@ class HookMethods(abc.ABC):
     ) -> HookResult[HttpAuthResolveUserPayload]:
         """Who is calling: plugins may resolve the user from credentials or headers."""
         payload = HttpAuthResolveUserPayload(
-            credentials=None if credentials is None else dict(credentials),
-            headers=dict(headers or {}),
+            credentials=_dict("http_auth_resolve_user", "credentials", credentials, none=True),
+            headers=_dict("http_auth_resolve_user", "headers", headers),
             client_host=client_host,
             client_port=client_port,
         )
