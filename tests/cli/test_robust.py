@@ -105,6 +105,14 @@ def test_a_bad_nats_url_is_refused(url: str) -> None:
     assert "is not a NATS URL" in proc.stderr
 
 
+def test_worker_refuses_a_bad_nats_url_at_once() -> None:
+    proc = hookwire(
+        "worker", "--plugin", str(FIXTURE_PLUGINS / "pii_filter"), "--nats", "not a url"
+    )
+    assert_one_clean_error(proc, code=2)
+    assert "is not a NATS URL" in proc.stderr
+
+
 def test_a_bad_nats_url_in_the_variable_is_refused() -> None:
     proc = hookwire("status", HOOKWIRE_NATS_URL="not a url")
     assert_one_clean_error(proc, code=2)

@@ -17,6 +17,7 @@ from hookwire.router.cli._options import (
     add_logging_options,
     add_nats_options,
     connect_attempts,
+    nats_url,
 )
 from hookwire.router.config._load import load_config
 from hookwire.router.errors import ConfigError
@@ -65,6 +66,9 @@ def add_parsers(sub: Any) -> None:
         p.set_defaults(func=_no_workers)
     else:
         worker_cli.add_arguments(p)
+        for action in p._actions:  # the same URL check as every other command's --nats
+            if action.dest == "nats":
+                action.type = nats_url
         p.set_defaults(func=lambda ns: asyncio.run(worker_cli.serve(ns)))
 
 
