@@ -76,7 +76,13 @@ def _raw_problems(
         try:
             When(raw["when"])
         except WhenError as exc:
-            problems.append(doc.problem((*path, "when"), f"bad `when` expression: {exc}"))
+            problems.append(
+                doc.problem(
+                    (*path, "when"),
+                    f"bad `when` expression: {exc}",
+                    "see docs/routing.md#when-expressions for the names and functions",
+                )
+            )
     return problems
 
 
