@@ -118,6 +118,13 @@ async def test_status_prints_a_line_per_pool(stack: Stack) -> None:
     start = lines.index("supervised pools:")
     rows = {line.split()[0]: line.split() for line in lines[start + 1 :] if line.startswith("  ")}
     assert rows["iso_good"][:6] == ["iso_good", "ok", "1/1", "alive", "0", "restarts"]
-    assert rows["iso_flaky"][:6] == ["iso_flaky", "ok", "1/1", "alive", "1", "restarts"]
+    assert rows["iso_flaky"][:6] == [
+        "iso_flaky",
+        "ok",
+        "1/1",
+        "alive",
+        "1",
+        "restart",
+    ]  # singular (issue 15)
     assert "first start fails" in " ".join(rows["iso_flaky"])
     assert rows["iso_broken"][:3] == ["iso_broken", "FAILED", "0/1"]
