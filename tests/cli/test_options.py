@@ -14,7 +14,7 @@ from hookwire.router.cli import build_parser, main
 from hookwire.router.cli._options import Parser
 
 CLI = Path(__file__).resolve().parents[2] / "router" / "src" / "hookwire" / "router" / "cli"
-SAMPLES = ("7", "nats://127.0.0.1:5", '{"k": 1}', "value-x")
+SAMPLES = ("7", "nats://127.0.0.1:5", '{"k": 1}', "2026-11-30T18:00Z", "value-x")
 
 
 def commands(parser: argparse.ArgumentParser) -> Iterator[Parser]:

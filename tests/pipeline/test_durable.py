@@ -72,7 +72,7 @@ async def test_status_shows_dead_letters_and_recording_counts(deploy: Deploy, lo
 
     (row,) = [w for w in report["workers"] if w["plugin"] == "recorder"]
     assert row["dead_letters"] == 1
-    assert "1 dead letters" in text
+    assert "1 dead letter" in text and "1 dead letters" not in text  # singular counts
     assert "record (full): 1 written, 0 failed, 0 dropped" in text
     assert "fire_and_forget: stored 1" in text
 
