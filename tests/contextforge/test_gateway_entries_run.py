@@ -13,6 +13,11 @@ from hookwire.router import load_config
 from hookwire.router._stack import Stack
 from hookwire.router.pools._generated import GENERATED_DIR
 
+#: Each event's budget. The first event sets up every plugin instance in its worker
+#: (cpex imports, model building), which on a loaded 2-core CI machine took ~19 s of
+#: a 20 s budget once; these tests compare answers, not latency.
+EVENT_BUDGET = 120.0
+
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="module")]
 
 GATEWAY_STYLE = """\
@@ -40,14 +45,14 @@ async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack
 
 
 async def test_the_cpex_class_masks_on_the_tools_its_conditions_name(stack: Stack) -> None:
-    async with await hw.connect(stack.url, timeout=20) as gateway:
+    async with await hw.connect(stack.url, timeout=EVENT_BUDGET) as gateway:
         result = await gateway.tool_pre_invoke("send", {"to": "alice@example.com"})
     assert result.decision == "allow", result.error
     assert result.payload.args == {"to": "[PII]"}
 
 
 async def test_other_tools_pass_untouched(stack: Stack) -> None:
-    async with await hw.connect(stack.url, timeout=20) as gateway:
+    async with await hw.connect(stack.url, timeout=EVENT_BUDGET) as gateway:
         result = await gateway.tool_pre_invoke("other", {"to": "alice@example.com"})
     assert result.decision == "allow", result.error
     assert result.payload.args == {"to": "alice@example.com"}
