@@ -15,7 +15,8 @@ import msgspec
 import yaml
 
 from hookwire.router import Config, ResolvedPlugin, config_from_text
-from hookwire.schemas import Entity, GatewayRequest
+from hookwire.router.routing._event import ENTITY_FIELDS, complete_event
+from hookwire.schemas import HOOK_PAYLOADS, Entity, GatewayRequest
 
 ROUTING_DIR = Path(__file__).parent
 SCENARIO_DIR = ROUTING_DIR / "scenarios"
@@ -39,6 +40,8 @@ _CASE_KEYS = {
     "expect_kept",
     "expect_matched",
     "expect_when_errors",
+    "expect_rule_error",
+    "expect_malformed",
 }
 _EVENT_KEYS = {
     "hook",
@@ -83,6 +86,10 @@ class Case:
     matched: tuple[int, ...] | None
     when_errors: int | None
     xfail: str | None
+    #: {rule: i, error: substring}: the event is blocked by rule i's `when` (rule_error)
+    rule_error: Mapping[str, Any] | None = None
+    #: substring of the reason the router refuses the event as malformed
+    malformed: str | None = None
 
 
 @dataclass(frozen=True)
@@ -123,6 +130,13 @@ def _case(where: str, raw: Any) -> Case:
             raise ScenarioFormatError(f"{where}: expect_detail must have one item per plugin")
         for i, item in enumerate(detail):
             _keys(f"{where}.expect_detail[{i}]", item, _DETAIL_KEYS)
+    if raw.get("expect_malformed") is not None and raw["expect"]:
+        raise ScenarioFormatError(f"{where}: a malformed event runs no plugin: `expect: []`")
+    rule_error = raw.get("expect_rule_error")
+    if rule_error is not None:
+        _keys(f"{where}.expect_rule_error", rule_error, {"rule", "error"}, ("rule", "error"))
+        if raw["expect"]:
+            raise ScenarioFormatError(f"{where}: a blocked event runs no plugin: `expect: []`")
     return Case(
         name=str(raw["name"]),
         event=raw["event"],
@@ -132,6 +146,8 @@ def _case(where: str, raw: Any) -> Case:
         matched=tuple(raw["expect_matched"]) if "expect_matched" in raw else None,
         when_errors=raw.get("expect_when_errors"),
         xfail=raw.get("xfail"),
+        rule_error=rule_error,
+        malformed=raw.get("expect_malformed"),
     )
 
 
@@ -180,7 +196,21 @@ def all_scenarios() -> list[Scenario]:
 
 
 def build_event(spec: Mapping[str, Any]) -> GatewayRequest:
-    """A GatewayRequest from a scenario ``event``; ``args`` goes to ``payload.args``."""
+    """The event the router routes for a scenario ``event`` (``complete_event``).
+
+    Raises ``EventMismatch`` for an event the router refuses as malformed.
+    """
+    event = sent_event(spec)
+    return complete_event(event, msgspec.json.decode(event.payload))
+
+
+def sent_event(spec: Mapping[str, Any]) -> GatewayRequest:
+    """A GatewayRequest as sent, from a scenario ``event``; ``args`` goes to ``payload.args``.
+
+    For an entity hook, a payload without the field that names the entity (``name``,
+    ``prompt_id``, ``uri``, ``agent_id``) gets the entity's name there, as ``hookwire
+    send`` does, unless the event sets ``payload`` with that field.
+    """
     entity = None
     if spec.get("entity") is not None:
         e = spec["entity"]
@@ -194,6 +224,9 @@ def build_event(spec: Mapping[str, Any]) -> GatewayRequest:
     payload = dict(spec.get("payload") or {})
     if "args" in spec:
         payload["args"] = spec["args"]
+    family = ENTITY_FIELDS.get(spec["hook"].split("_", 1)[0])
+    if entity is not None and family is not None and spec["hook"] in HOOK_PAYLOADS:
+        payload.setdefault(family[1], entity.name)
     return GatewayRequest(
         hook=spec["hook"],
         request_id=spec.get("request_id", ""),

@@ -10,6 +10,7 @@ import pytest
 from structlog.testing import capture_logs
 
 from hookwire.router import Config, RuleIndex, config_from_text
+from hookwire.router.errors import RuleError
 
 from ._scenario import ROUTING_DIR, build_event
 
@@ -50,8 +51,10 @@ def _names(index: RuleIndex, event: Any) -> list[str]:
 
 def test_when_runtime_error_logs_a_warning_naming_rule_and_error(config: Config) -> None:
     index = config.build_index()
-    with capture_logs() as logs:
-        assert _names(index, _event(size="big")) == ["audit_logger"]
+    with capture_logs() as logs, pytest.raises(RuleError) as info:
+        index.resolve(_event(size="big"))
+    assert info.value.rule == 0
+    assert "routes[0] (big uploads)" in str(info.value)
     warnings = [e for e in logs if e["log_level"] == "warning"]
     assert len(warnings) == 1
     assert "routes[0] (big uploads)" in warnings[0]["rule"]
@@ -62,7 +65,8 @@ def test_when_runtime_error_logs_a_warning_naming_rule_and_error(config: Config)
 def test_when_errors_are_counted_per_event(config: Config) -> None:
     index = config.build_index()
     for _ in range(3):
-        index.resolve(_event(size="big"))
+        with pytest.raises(RuleError):
+            index.resolve(_event(size="big"))
     index.resolve(_event(size=5000))
     assert index.stats.when_errors == 3
 

@@ -32,7 +32,7 @@ from hookwire.router.catalog._manifest import PluginPackage
 from hookwire.router.catalog._manifest import discover as real_discover
 from hookwire.router.config import _load as config_module
 from hookwire.router.config._load import config_from_doc
-from hookwire.router.errors import Problem, ProblemList
+from hookwire.router.errors import Problem, ProblemList, RuleError
 from hookwire.router.routing._event import event_names
 from hookwire.router.routing._instances import ResolvedPlugin
 from hookwire.schemas import Entity, GatewayRequest, is_post_hook
@@ -195,6 +195,8 @@ def rules(draw: st.DrawFn) -> dict[str, Any]:
     if http and not ({"hooks", "when", "server_name", "server_id", "gateway_id"} & rule.keys()):
         rule["hooks"] = ["http_pre_request"]
     _put(rule, "priority", draw(_MAYBE_RULE_PRIORITY))
+    if "when" in rule and draw(st.booleans()):
+        rule["on_error"] = "ignore"
     if draw(st.booleans()):
         rule["reverse_order_on_post"] = True
     rule["plugins"] = draw(_ATTACHMENTS)
@@ -251,7 +253,9 @@ def events(draw: st.DrawFn) -> GatewayRequest:
     )
 
 
-def _ids(resolved: Sequence[ResolvedPlugin]) -> tuple[str, ...]:
+def _ids(resolved: Any) -> tuple[Any, ...]:
+    if resolved and resolved[0] == "rule_error":
+        return tuple(resolved)
     return tuple(r.instance.id for r in resolved)
 
 
@@ -291,9 +295,29 @@ def _matches(rule: Mapping[str, Any], compiled: Any, event: GatewayRequest) -> b
     if "when" in rule:
         try:
             return bool(compiled.when.evaluate(event_names(event)))
-        except Exception:
-            return False
+        except Exception as exc:
+            if rule.get("on_error") == "ignore":
+                return False
+            raise compiled.when_failed(exc) from exc
     return True
+
+
+def _check(
+    rule: Mapping[str, Any], compiled: Any, event: GatewayRequest, failed: dict[int, bool]
+) -> bool:
+    try:
+        return _matches(rule, compiled, event)
+    except RuleError as exc:
+        failed[exc.rule] = True
+        return False
+
+
+def resolve(index: RuleIndex, event: GatewayRequest) -> Any:
+    """The index's resolution, or ("rule_error", rule) when a rule's `when` blocks the event."""
+    try:
+        return index.resolve(event)
+    except RuleError as exc:
+        return ("rule_error", exc.rule)
 
 
 def _sort_key(config: Config, r: ResolvedPlugin) -> tuple[float, ...]:
@@ -306,10 +330,22 @@ def _sort_key(config: Config, r: ResolvedPlugin) -> tuple[float, ...]:
 def reference(
     config: Config, routes: Sequence[Mapping[str, Any]], event: GatewayRequest
 ) -> list[tuple[str, int, int]]:
-    """(instance id, rule, attachment) of the plugins docs/routing.md says run, in order."""
-    matched = [i for i, rule in enumerate(routes) if _matches(rule, config.rules[i], event)]
+    """(instance id, rule, attachment) of the plugins docs/routing.md says run, in order.
+
+    ("rule_error", i) when rule i's `when` raises and blocks the event: the failing
+    rule (on_error: fail) that could still be kept, with the highest score, then first.
+    """
+    failed: dict[int, bool] = {}
+    matched = [i for i, rule in enumerate(routes) if _check(rule, config.rules[i], event, failed)]
+    top = max((_score(routes[i]) for i in matched), default=0)
+    blocking = sorted(failed, key=lambda i: (-_score(routes[i]), i))
+    if config.strategy == "most_specific":
+        blocking = [i for i in blocking if _score(routes[i]) >= top]
+    else:
+        blocking.sort()
+    if blocking:
+        return ("rule_error", blocking[0])  # type: ignore[return-value]
     if config.strategy == "most_specific" and matched:
-        top = max(_score(routes[i]) for i in matched)
         matched = [i for i in matched if _score(routes[i]) == top]
     entries = []
     for i in matched:
@@ -345,8 +381,15 @@ def test_index_agrees_with_explain_and_the_reference_model(
     config, routes = generated
     index = config.build_index()
     for event in evs:
-        resolved = index.resolve(event)
-        assert explain(config, event).plugins == resolved
+        resolved = resolve(index, event)
+        exp = explain(config, event)
+        if isinstance(resolved, tuple) and resolved and resolved[0] == "rule_error":
+            assert exp.error is not None and exp.error.rule == resolved[1]
+            assert exp.plugins == ()
+            assert reference(config, routes, event) == resolved
+            continue
+        assert exp.error is None
+        assert exp.plugins == resolved
         got = [(r.instance.id, r.rule, r.attachment) for r in resolved]
         assert got == reference(config, routes, event)
 
@@ -359,17 +402,17 @@ def test_resolution_is_stable(
     config, _ = generated
     index = config.build_index()
     for event in evs:
-        first = _ids(index.resolve(event))
-        assert _ids(index.resolve(event)) == first, "same index, same event"
-        assert _ids(config.build_index().resolve(event)) == first, "fresh index"
+        first = _ids(resolve(index, event))
+        assert _ids(resolve(index, event)) == first, "same index, same event"
+        assert _ids(resolve(config.build_index(), event)) == first, "fresh index"
         if event.entity is not None:
             tags = [*event.entity.tags, *event.entity.tags[:1]]
             rnd.shuffle(tags)
             shuffled = msgspec.structs.replace(
                 event, entity=msgspec.structs.replace(event.entity, tags=tags)
             )
-            assert _ids(index.resolve(shuffled)) == first, "tags reordered/duplicated"
-            assert _ids(config.build_index().resolve(shuffled)) == first
+            assert _ids(resolve(index, shuffled)) == first, "tags reordered/duplicated"
+            assert _ids(resolve(config.build_index(), shuffled)) == first
 
 
 @PROPERTY_SETTINGS
@@ -381,7 +424,7 @@ def test_cache_never_changes_a_result(
     tiny = RuleIndex(config.rules, config.strategy, cache_size=1)
     large = RuleIndex(config.rules, config.strategy, cache_size=10_000)
     for event in [*evs, *reversed(evs)]:
-        assert tiny.resolve(event) == large.resolve(event)
+        assert resolve(tiny, event) == resolve(large, event)
     assert tiny.cache_info()["size"] <= 1
 
 
@@ -393,7 +436,9 @@ def test_order_is_total_under_the_documented_key(
     config, _ = generated
     index = config.build_index()
     for event in evs:
-        resolved = index.resolve(event)
+        resolved = resolve(index, event)
+        if isinstance(resolved, tuple) and resolved and resolved[0] == "rule_error":
+            continue
         keys = [_sort_key(config, r) for r in resolved]
         assert len(set(keys)) == len(keys), "two entries tie under the documented key"
         assert len({r.instance.id for r in resolved}) == len(resolved), "an instance ran twice"

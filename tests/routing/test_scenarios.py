@@ -16,7 +16,8 @@ import pytest
 import yaml
 
 from hookwire.router import Config, ConfigError, Problem, explain, load_config, migrate
-from hookwire.router.errors import format_path
+from hookwire.router.errors import RuleError, format_path
+from hookwire.router.routing._event import EventMismatch
 
 from ._scenario import (
     ROUTING_DIR,
@@ -111,12 +112,26 @@ def _assert_problems(
 def test_case_resolves_as_expected(scenario: Scenario, case: Case) -> None:
     config = _config(scenario)
     index = config.build_index()
+    if case.malformed is not None:
+        with pytest.raises(EventMismatch, match=case.malformed):
+            build_event(case.event)
+        return
     event = build_event(case.event)
-    resolved = index.resolve(event)
+    exp = explain(config, event)
+    if case.rule_error is not None:
+        with pytest.raises(RuleError) as info:
+            index.resolve(event)
+        assert info.value.rule == case.rule_error["rule"]
+        assert case.rule_error["error"] in info.value.error
+        assert exp.error is not None, "explain does not show the rule error"
+        assert (exp.error.rule, exp.error.error) == (info.value.rule, info.value.error)
+        assert exp.plugins == ()
+        resolved: tuple[Any, ...] = ()
+    else:
+        resolved = index.resolve(event)
+        assert exp.error is None, f"explain reports {exp.error} but the index does not"
 
     assert [r.instance.plugin for r in resolved] == list(case.expect), describe(resolved)
-
-    exp = explain(config, event)
     assert exp.plugins == resolved, "explain and the rule index disagree"
 
     if case.detail is not None:

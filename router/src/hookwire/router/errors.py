@@ -78,6 +78,24 @@ class WhenError(HookwireError):
         super().__init__(f"{message}{at} in {expression!r}")
 
 
+class RuleError(HookwireError):
+    """A rule's ``when`` raised at run time and the rule fails closed (``on_error: fail``).
+
+    The event is blocked with code ``rule_error``; ``rule`` is the rule's index in
+    ``routes``, ``label`` its ``routes[i] (display_name)``.
+    """
+
+    def __init__(
+        self, rule: int, label: str, display_name: str | None, when: str, error: BaseException
+    ) -> None:
+        self.rule = rule
+        self.label = label
+        self.display_name = display_name
+        self.when = when
+        self.error = f"{type(error).__name__}: {error}"
+        super().__init__(f"{label}: `when` {when!r} raised {self.error}")
+
+
 class VenvError(HookwireError):
     """A plugin's virtual environment could not be made; ``output`` is uv's own error."""
 

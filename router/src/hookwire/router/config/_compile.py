@@ -121,6 +121,7 @@ def _compile_rule(
         priority=rule.priority,
         reverse_order_on_post=rule.reverse_order_on_post,
         attachments=tuple(attachments),
+        on_error=rule.on_error,
     )
     return dataclasses.replace(out, score=specificity(out))
 

@@ -96,6 +96,8 @@ class PluginSettings(_Model):
     rule_merge_strategy: Literal["most_specific", "merge_all"] = "most_specific"
     environment: Literal["development", "production"] = "development"
     event_timeout: PositiveFloat | None = None
+    #: an event of a hook with a result type (the auth hooks) that no plugin decided is denied
+    deny_if_undecided: bool = False
     max_concurrent_events: PositiveInt = 512
     route_cache_size: PositiveInt = 10_000
     data_dir: str | None = None
@@ -189,6 +191,8 @@ class Rule(_Model):
     server_id: StrOrList | None = None
     gateway_id: StrOrList | None = None
     when: str | None = None
+    #: what a run-time error in ``when`` does: block the event, or the rule does not match
+    on_error: Literal["fail", "ignore"] = "fail"
     priority: int | None = None
     reverse_order_on_post: bool = False
     plugins: Annotated[list[Attachment], Field(min_length=1)]

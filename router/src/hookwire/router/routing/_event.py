@@ -9,9 +9,64 @@ import msgspec
 
 from hookwire.router.routing._rules import StaticKey
 from hookwire.router.routing._when import base_names
-from hookwire.schemas import GatewayRequest
+from hookwire.schemas import HOOK_PAYLOADS, Entity, GatewayRequest, is_http_hook
 
 _decode = msgspec.json.Decoder()
+
+
+#: Per built-in entity hook family: the entity type, and the payload field that names it.
+ENTITY_FIELDS: dict[str, tuple[str, str]] = {
+    "tool": ("tool", "name"),
+    "prompt": ("prompt", "prompt_id"),
+    "resource": ("resource", "uri"),
+    "agent": ("agent", "agent_id"),
+}
+
+
+class EventMismatch(ValueError):
+    """An event whose entity does not fit its hook or payload (a malformed event)."""
+
+
+def complete_event(event: GatewayRequest, payload: Any) -> GatewayRequest:
+    """``event`` with the entity its hook and payload name (docs/routing.md, Events).
+
+    ``payload`` is the event's payload, decoded (its Struct, or a mapping). An entity
+    hook event without an entity gets one (``tool`` named ``payload.name``, and so
+    on); an entity whose type does not fit the hook, or whose name disagrees with
+    the payload's, raises ``EventMismatch``, and so does an entity on an HTTP-level
+    event: routing must follow what the plugins will see. Custom hooks are left as sent.
+    """
+    hook, entity = event.hook, event.entity
+    if hook not in HOOK_PAYLOADS:
+        return event
+    if is_http_hook(hook):
+        if entity is not None:
+            raise EventMismatch(f"{hook} events are HTTP-level and carry no entity")
+        return event
+    entity_type, field = ENTITY_FIELDS[hook.split("_", 1)[0]]
+    if isinstance(payload, Mapping):
+        name = payload.get(field)
+    else:
+        name = getattr(payload, field, None)
+    if not isinstance(name, str):
+        raise EventMismatch(f"payload.{field} must be a string naming the {entity_type}")
+    if entity is None:
+        return msgspec.structs.replace(event, entity=Entity(type=entity_type, name=name))  # type: ignore[arg-type]
+    if entity.type != entity_type:
+        raise EventMismatch(
+            f"entity.type {entity.type!r} does not fit hook {hook}: it must be {entity_type!r}"
+        )
+    if entity.name != name:
+        raise EventMismatch(
+            f"entity.name {_quote(entity.name)} disagrees with payload.{field} {_quote(name)}"
+            ": routing must follow what the plugins will see"
+        )
+    return event
+
+
+def _quote(value: str, limit: int = 64) -> str:
+    """A sender's string, quoted and cut to ``limit`` characters."""
+    return repr(value if len(value) <= limit else f"{value[:limit]}... ({len(value)} characters)")
 
 
 def static_key(event: GatewayRequest) -> StaticKey:

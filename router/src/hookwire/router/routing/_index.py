@@ -142,7 +142,13 @@ class RuleIndex:
         return entry
 
     def resolve(self, event: GatewayRequest) -> Resolution:
-        """The plugin instances to run for ``event``, in order."""
+        """The plugin instances to run for ``event``, in order.
+
+        Raises ``RuleError`` when a rule's ``when`` raised and the rule fails closed
+        (its ``on_error`` is ``fail``): the event must be blocked. Only rules that could
+        still be kept are evaluated: under most_specific, a level below one with a kept
+        rule never is.
+        """
         entry = self._entry(static_key(event))
         if entry.fixed is not None:
             return entry.fixed
@@ -173,7 +179,15 @@ class RuleIndex:
             return rule.when.evaluate(names)
         except Exception as exc:
             self.stats.when_errors += 1
-            log.warning("rule.when.error", rule=rule.label, when=rule.when.source, error=repr(exc))
+            log.warning(
+                "rule.when.error",
+                rule=rule.label,
+                when=rule.when.source,
+                error=repr(exc),
+                on_error=rule.on_error,
+            )
+            if rule.on_error == "fail":
+                raise rule.when_failed(exc) from exc
             return False
 
     def cache_info(self) -> dict[str, int]:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
+from hookwire.router.errors import RuleError
 from hookwire.router.routing._instances import PluginInstance
 from hookwire.router.routing._when import When
 
@@ -53,11 +55,18 @@ class CompiledRule:
 
     #: specificity (docs/routing.md), computed once when the rule is compiled
     score: int = 0
+    #: a run-time error in ``when``: ``fail`` blocks the event, ``ignore`` does not match
+    on_error: Literal["fail", "ignore"] = "fail"
 
     @property
     def label(self) -> str:
         name = f" ({self.display_name})" if self.display_name else ""
         return f"routes[{self.index}]{name}"
+
+    def when_failed(self, exc: Exception) -> RuleError:
+        """The error that blocks an event whose ``when`` raised ``exc`` here."""
+        assert self.when is not None
+        return RuleError(self.index, self.label, self.display_name, self.when.source, exc)
 
     def mismatch(self, key: StaticKey) -> str | None:
         """Why the rule cannot match an event with this static key, or None if it can."""

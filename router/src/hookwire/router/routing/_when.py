@@ -4,6 +4,11 @@ evaluated per event.
 simpleeval does the evaluating; this module sets its vocabulary: the allowed names,
 the helper functions, mapping attribute access (a missing key reads as null) and
 ordering comparisons that are false when either side is null.
+
+Evaluation cannot stall the router: regular expressions run on RE2, whose time is
+linear in the input (a construct RE2 cannot run, such as a backreference, is a load
+error), and arithmetic is bounded (``_limits``): going over a bound raises
+``LimitExceeded``, a run-time error like any other.
 """
 
 from __future__ import annotations
@@ -11,13 +16,14 @@ from __future__ import annotations
 import ast
 import functools
 import operator
-import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import re2  # type: ignore[import-untyped]
 import simpleeval  # type: ignore[import-untyped]
 
 from hookwire.router.errors import WhenError
+from hookwire.router.routing._limits import BOUNDED_OPERATORS
 
 #: Names an expression may read (filled per event) and constants.
 EVENT_NAMES = frozenset(
@@ -43,9 +49,27 @@ CONSTANTS: dict[str, Any] = {"null": None, "true": True, "false": False}
 RE_FUNCTIONS = ("match", "search", "fullmatch")
 
 
+_RE2_OPTIONS = re2.Options()
+_RE2_OPTIONS.log_errors = False  # RE2 would print every refused pattern on stderr
+#: What RE2's own message names, said in the words a rule author knows.
+_RE2_HINTS = (
+    ("invalid escape sequence: \\", "a backreference"),
+    ("invalid perl operator: (?=", "a lookahead"),
+    ("invalid perl operator: (?!", "a negative lookahead"),
+    ("invalid perl operator: (?<", "a lookbehind"),
+)
+
+
 @functools.lru_cache(maxsize=1024)
-def _compile(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern)
+def _compile(pattern: str) -> Any:
+    """``pattern`` compiled by RE2; ``ValueError`` naming the construct if it cannot run."""
+    try:
+        return re2.compile(pattern, options=_RE2_OPTIONS)
+    except re2.error as exc:
+        detail = exc.args[0].decode() if exc.args and isinstance(exc.args[0], bytes) else str(exc)
+        hint = next((h for prefix, h in _RE2_HINTS if detail.startswith(prefix)), None)
+        what = f" ({hint} is not supported: RE2 runs in linear time)" if hint else ""
+        raise ValueError(f"RE2 cannot run {pattern!r}: {detail}{what}") from None
 
 
 def _re_call(kind: str) -> Callable[[str, Any], bool]:
@@ -83,6 +107,7 @@ RE_NAMESPACE: dict[str, Callable[..., Any]] = {k: _re_call(k) for k in RE_FUNCTI
 
 OPERATORS: dict[type, Callable[..., Any]] = {
     **simpleeval.DEFAULT_OPERATORS,
+    **BOUNDED_OPERATORS,
     ast.Lt: _ordered(operator.lt),
     ast.LtE: _ordered(operator.le),
     ast.Gt: _ordered(operator.gt),
@@ -191,7 +216,7 @@ def _check_call(node: ast.Call, source: str, column: int | None) -> None:
     if node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
         try:
             _compile(node.args[0].value)
-        except re.error as exc:
+        except ValueError as exc:
             raise WhenError(source, f"regular expression does not compile: {exc}", column) from None
 
 
