@@ -3,6 +3,9 @@ hookwire services say about themselves (stats, pool status, the plugin registry)
 
 from ._errors import HookwireError
 from ._messages import (
+    MAX_HOOK_LENGTH,
+    MAX_NESTING,
+    MAX_REQUEST_ID_LENGTH,
     NO_PAYLOAD,
     WIRE_VERSION,
     Decision,
@@ -67,11 +70,20 @@ from ._status import (
     RouterStats,
     WorkerStats,
 )
+from ._results import (
+    HOOK_RESULTS,
+    HttpAuthCheckPermissionResultPayload,
+    HttpAuthResolveUserResultPayload,
+)
 
 __all__ = [
     "BUILTIN_HOOKS",
     "ENTITY_TYPES",
     "HOOK_PAYLOADS",
+    "HOOK_RESULTS",
+    "MAX_HOOK_LENGTH",
+    "MAX_NESTING",
+    "MAX_REQUEST_ID_LENGTH",
     "NO_PAYLOAD",
     "WIRE_VERSION",
     "AgentPostInvokePayload",
@@ -89,7 +101,9 @@ __all__ = [
     "GetRequest",
     "HookwireError",
     "HttpAuthCheckPermissionPayload",
+    "HttpAuthCheckPermissionResultPayload",
     "HttpAuthResolveUserPayload",
+    "HttpAuthResolveUserResultPayload",
     "HttpPostRequestPayload",
     "HttpPreRequestPayload",
     "Keep",

@@ -8,13 +8,24 @@ in the type changes only for a breaking change.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 
 from ._payloads import EntityType
 
 WIRE_VERSION = 1
+
+#: Longest hook name an event may carry (a longer one is a malformed event).
+MAX_HOOK_LENGTH = 128
+#: Longest ``request_id`` an event may carry (a longer one is a malformed event).
+MAX_REQUEST_ID_LENGTH = 256
+#: Deepest nesting of arrays and objects in an event, the event object being level 1.
+MAX_NESTING = 128
+
+HookName = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_HOOK_LENGTH)]
+RequestId = Annotated[str, msgspec.Meta(max_length=MAX_REQUEST_ID_LENGTH)]
+Seconds = Annotated[float, msgspec.Meta(gt=0)]
 
 Decision = Literal["allow", "block", "error"]
 ExecutionStatus = Literal["completed", "blocked", "error", "timeout", "skipped", "disabled"]
@@ -81,11 +92,12 @@ class GatewayRequest(
 
     ``payload`` is the hook's payload (see ``payloads/<hook>.json``); ``state`` is
     what the matching pre reply returned, sent back with the post event;
-    ``timeout`` is the whole event's budget in seconds.
+    ``timeout`` is the whole event's budget in seconds (> 0; the router's
+    ``event_timeout`` caps it).
     """
 
-    hook: str
-    request_id: str = ""
+    hook: HookName
+    request_id: RequestId = ""
     entity: Entity | None = None
     server_name: str | None = None
     server_id: str | None = None
@@ -95,7 +107,7 @@ class GatewayRequest(
     agent: str | None = None
     payload: msgspec.Raw = msgspec.Raw(b"{}")
     state: dict[str, Any] = {}
-    timeout: float | None = None
+    timeout: Seconds | None = None
 
 
 class PluginWarning(_Wire, frozen=True, kw_only=True):
@@ -128,7 +140,13 @@ class ErrorInfo(_Wire, frozen=True, kw_only=True):
 
 
 class GatewayReply(_Wire, frozen=True, kw_only=True, tag_field="type", tag=_tag("gateway_reply")):
-    """The router's answer to a hook event."""
+    """The router's answer to a hook event.
+
+    ``result`` is the hook's result (``results/<hook>.json``), null when no plugin gave
+    one; ``decided_by`` names the plugins that gave a result or blocked, in the order
+    they ran, so "allowed because nothing decided" is told apart from "granted";
+    ``metadata`` is each plugin's ``metadata``, by plugin name.
+    """
 
     request_id: str = ""
     decision: Decision
@@ -139,6 +157,9 @@ class GatewayReply(_Wire, frozen=True, kw_only=True, tag_field="type", tag=_tag(
     state: dict[str, Any] = {}
     trace: list[ExecutionRecord] = []
     error: ErrorInfo | None = None
+    result: msgspec.Raw = NO_PAYLOAD
+    decided_by: list[str] = []
+    metadata: dict[str, dict[str, Any]] = {}
 
 
 class WorkerRequest(_Wire, frozen=True, kw_only=True, tag_field="type", tag=_tag("worker_request")):
@@ -160,7 +181,11 @@ class WorkerRequest(_Wire, frozen=True, kw_only=True, tag_field="type", tag=_tag
 
 
 class WorkerReply(_Wire, frozen=True, kw_only=True, tag_field="type", tag=_tag("worker_reply")):
-    """A plugin instance's answer (cpex's PluginResult, plus ``error``)."""
+    """A plugin instance's answer (cpex's PluginResult, plus ``error`` and ``result``).
+
+    ``result`` is the hook's result (``results/<hook>.json``), given with
+    ``Continue(result=...)``; null when the plugin gives none.
+    """
 
     continue_processing: bool = True
     modified_payload: msgspec.Raw = NO_PAYLOAD
@@ -168,3 +193,4 @@ class WorkerReply(_Wire, frozen=True, kw_only=True, tag_field="type", tag=_tag("
     state: dict[str, Any] | None = None
     metadata: dict[str, Any] = {}
     error: str | None = None
+    result: msgspec.Raw = NO_PAYLOAD

@@ -4,8 +4,8 @@
 
 writes ``gateway-request.json``, ``gateway-reply.json``, ``worker-request.json``,
 ``worker-reply.json``, ``record.json`` (a recorded decision), ``payloads/<hook>.json`` (one
-per built-in hook), the registry's ``registry/*.json`` and the services' ``status/*.json``
-into DIR
+per built-in hook), ``results/<hook>.json`` (one per hook with a result type), the
+registry's ``registry/*.json`` and the services' ``status/*.json`` into DIR
 (default: ``schemas/json`` of the source checkout); ``--check`` only compares and exits 1
 when DIR is not current.
 """
@@ -24,6 +24,7 @@ import msgspec
 
 from ._messages import GatewayReply, GatewayRequest, WorkerReply, WorkerRequest
 from ._payloads import HOOK_PAYLOADS
+from ._results import HOOK_RESULTS
 from ._records import Record
 from ._registry import (
     GetReply,
@@ -62,12 +63,27 @@ _PAYLOAD_DOC = (
     "A hook payload: a JSON object whose shape is given by payloads/<hook>.json "
     "for the hook of the event."
 )
-_Payload = dict[str, Any]
-#: What a ``msgspec.Raw`` field (a payload passed on undecoded) is in the schema.
-_RAW_AS: dict[Any, Any] = {
-    msgspec.Raw: Annotated[_Payload, msgspec.Meta(description=_PAYLOAD_DOC)],
-    msgspec.Raw | None: Annotated[_Payload | None, msgspec.Meta(description=_PAYLOAD_DOC)],
+#: What each ``msgspec.Raw`` field (JSON passed on undecoded) holds, by field name;
+#: any other Raw field holds a hook payload.
+_RAW_DOCS: dict[str, tuple[Any, str]] = {
+    "modified_payload": (dict[str, Any], _PAYLOAD_DOC + " Null: the payload is unchanged."),
+    "config": (
+        dict[str, Any],
+        "The plugin instance's effective config: a JSON object that fits the plugin's "
+        "config schema (its manifest's config_schema).",
+    ),
+    "result": (
+        Any,
+        "The hook's result: its shape is given by results/<hook>.json for hooks that "
+        "have one; any JSON value for other hooks. Null: no result.",
+    ),
 }
+
+
+def _raw_as(name: str, optional: bool) -> Any:
+    """What the ``msgspec.Raw`` field ``name`` is in the schema."""
+    tp, doc = _RAW_DOCS.get(name, (dict[str, Any], _PAYLOAD_DOC))
+    return Annotated[tp | None if optional else tp, msgspec.Meta(description=doc)]
 
 
 def _without_raw(
@@ -77,7 +93,7 @@ def _without_raw(
 
     ``nested`` maps the types of fields that hold Structs with Raw fields to their copies.
     """
-    swap = {**_RAW_AS, **(nested or {})}
+    swap = nested or {}
     fields: list[tuple[str, Any, Any]] = []
     for f in msgspec.structs.fields(cls):
         if f.default_factory is not msgspec.NODEFAULT:
@@ -85,7 +101,7 @@ def _without_raw(
         elif isinstance(f.default, msgspec.Raw) and bytes(f.default) == b"null":
             # NO_PAYLOAD means "absent": optional in the schema
             spec = msgspec.field(default=None, name=f.encode_name)
-            fields.append((f.name, _RAW_AS[msgspec.Raw | None], spec))
+            fields.append((f.name, _raw_as(f.name, optional=True), spec))
             continue
         elif isinstance(f.default, msgspec.Raw):
             spec = msgspec.field(default=msgspec.json.decode(f.default), name=f.encode_name)
@@ -93,7 +109,13 @@ def _without_raw(
             spec = msgspec.field(default=f.default, name=f.encode_name)
         else:
             spec = msgspec.field(name=f.encode_name)
-        fields.append((f.name, swap.get(f.type, f.type), spec))
+        if f.type is msgspec.Raw:
+            tp = _raw_as(f.name, optional=False)
+        elif f.type == msgspec.Raw | None:
+            tp = _raw_as(f.name, optional=True)
+        else:
+            tp = swap.get(f.type, f.type)
+        fields.append((f.name, tp, spec))
     config = cls.__struct_config__
     return msgspec.defstruct(
         cls.__name__,
@@ -137,6 +159,9 @@ def export_schemas() -> dict[str, bytes]:
     for hook, payload in HOOK_PAYLOADS.items():
         name = f"payloads/{hook}.json"
         files[name] = _document(name, payload, f"Payload of the `{hook}` hook.")
+    for hook, result in HOOK_RESULTS.items():
+        name = f"results/{hook}.json"
+        files[name] = _document(name, result, f"Result of the `{hook}` hook.")
     return files
 
 
