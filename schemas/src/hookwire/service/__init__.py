@@ -7,11 +7,12 @@ from hookwire.client import Requests
 
 from ._connect import SignalQueue, connect, subscribed, wait_for_signal
 from ._logging import configure_logging, reset_logging
-from ._micro import Endpoint, ErrorReply, Handler, Service
+from ._micro import Endpoint, ErrorReply, ErrorResponse, Handler, Service
 
 __all__ = [
     "Endpoint",
     "ErrorReply",
+    "ErrorResponse",
     "Handler",
     "Requests",
     "Service",

@@ -34,10 +34,24 @@ from nats.nuid import NUID
 
 from ._connect import subscribed
 
-#: Handles one request's data; returns the reply bytes.
-Handler = Callable[[Msg], Awaitable[bytes]]
-#: Turns an exception a handler let escape into reply bytes.
-ErrorReply = Callable[[BaseException], bytes]
+
+@dataclass(frozen=True, slots=True)
+class ErrorResponse:
+    """A reply that reports an error the micro way: counted in the endpoint's
+    ``num_errors`` and sent with the ``Nats-Service-Error`` and
+    ``Nats-Service-Error-Code`` headers (``data`` is still the reply body)."""
+
+    data: bytes
+    code: str
+    description: str
+
+
+#: Handles one request's data; returns the reply bytes, or an ``ErrorResponse``.
+Handler = Callable[[Msg], Awaitable[bytes | ErrorResponse]]
+#: Turns an exception a handler let escape into the reply.
+ErrorReply = Callable[[BaseException], bytes | ErrorResponse]
+#: Longest header value sent with an error (NATS headers are one line each).
+_MAX_HEADER = 512
 
 log = structlog.get_logger("hookwire.service")
 
@@ -137,13 +151,23 @@ class Service:
         try:
             reply = await endpoint.handler(msg)
         except Exception as exc:  # a bad message never kills the service
-            endpoint.num_errors += 1
-            endpoint.last_error = repr(exc)
             log.exception("service.handler.failed", service=self.name, endpoint=endpoint.name)
             reply = endpoint.on_error(exc)
+            if isinstance(reply, bytes):  # an ErrorResponse is counted below
+                endpoint.num_errors += 1
+                endpoint.last_error = repr(exc)
+        headers: dict[str, str] | None = None
+        if not isinstance(reply, bytes):
+            endpoint.num_errors += 1
+            endpoint.last_error = f"{reply.code}: {reply.description}"
+            headers = {
+                "Nats-Service-Error": _header(reply.description),
+                "Nats-Service-Error-Code": _header(reply.code),
+            }
+            reply = reply.data
         if msg.reply:
             try:
-                await msg.respond(reply)
+                await self.nc.publish(msg.reply, reply, headers=headers)
             except Exception as exc:
                 endpoint.num_errors += 1
                 endpoint.last_error = repr(exc)
@@ -213,3 +237,9 @@ class Service:
 
     async def _stats(self, msg: Msg) -> None:
         await msg.respond(json.dumps(self.stats().to_dict(), default=str).encode())
+
+
+def _header(text: str) -> str:
+    """``text`` as one bounded header line."""
+    line = " ".join(text.split())
+    return line if len(line) <= _MAX_HEADER else line[: _MAX_HEADER - 3] + "..."
