@@ -7,7 +7,14 @@ from typing import Any
 
 import msgspec
 
-from hookwire.schemas import HOOK_PAYLOADS, Entity, EntityType, is_http_hook
+from hookwire.schemas import (
+    HOOK_PAYLOADS,
+    HOOK_RESULTS,
+    Entity,
+    EntityType,
+    is_http_hook,
+    raw_present,
+)
 
 from ._errors import InvalidPayload, InvalidReply
 
@@ -15,6 +22,7 @@ __all__ = [
     "ENTITY_NAME_FIELDS",
     "Payload",
     "decode_payload",
+    "decode_result",
     "default_entity",
     "encode_payload",
     "entity_type_of",
@@ -111,6 +119,23 @@ def decode_payload(hook: str, raw: bytes | msgspec.Raw) -> Any:
         return decoder.decode(raw)
     except msgspec.DecodeError as exc:
         raise InvalidReply(hook, f"payload: {exc}") from exc
+
+
+_RESULT_DECODERS: dict[str, msgspec.json.Decoder[Any]] = {
+    hook: msgspec.json.Decoder(result_type) for hook, result_type in HOOK_RESULTS.items()
+}
+_ANY_DECODER = msgspec.json.Decoder()
+
+
+def decode_result(hook: str, raw: msgspec.Raw) -> Any:
+    """A reply's result: the hook's result Struct when it has one, else plain JSON; None
+    when no plugin gave one."""
+    if not raw_present(raw):
+        return None
+    try:
+        return _RESULT_DECODERS.get(hook, _ANY_DECODER).decode(raw)
+    except msgspec.DecodeError as exc:
+        raise InvalidReply(hook, f"result: {exc}") from exc
 
 
 def as_result_payload(hook: str, sent: Any) -> Any:

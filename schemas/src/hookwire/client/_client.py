@@ -19,6 +19,7 @@ from ._build import (
     Payload,
     as_result_payload,
     decode_payload,
+    decode_result,
     default_entity,
     encode_payload,
     normalize_payload,
@@ -272,4 +273,7 @@ def _result(hook: str, request_id: str, sent: Any, reply: GatewayReply) -> HookR
         trace=reply.trace,
         state=reply.state,
         error=reply.error,
+        result=decode_result(hook, reply.result),
+        decided_by=reply.decided_by,
+        metadata=reply.metadata,
     )

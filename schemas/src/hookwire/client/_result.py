@@ -20,7 +20,10 @@ class HookResult(msgspec.Struct, Generic[P], frozen=True, kw_only=True):
     Struct for a built-in hook (a dict for a custom hook); the payload sent when the
     reply carried none. ``error`` explains an ``error`` decision, which is returned,
     not raised. ``state`` is what the plugins handed on to the matching post hook
-    (the client sends it with the post event by itself).
+    (the client sends it with the post event by itself). ``result`` is the hook's
+    answer (``HttpAuthResolveUserResultPayload``, ``HttpAuthCheckPermissionResultPayload``;
+    plain JSON for a custom hook), None when no plugin gave one; ``decided_by`` names
+    the plugins that gave a result or blocked; ``metadata`` is each plugin's metadata.
     """
 
     hook: str
@@ -33,6 +36,14 @@ class HookResult(msgspec.Struct, Generic[P], frozen=True, kw_only=True):
     trace: list[ExecutionRecord] = []
     state: dict[str, Any] = {}
     error: ErrorInfo | None = None
+    result: Any = None
+    decided_by: list[str] = []
+    metadata: dict[str, dict[str, Any]] = {}
+
+    @property
+    def decided(self) -> bool:
+        """A plugin gave a result or blocked: not "allowed because nothing decided"."""
+        return bool(self.decided_by)
 
     @property
     def allowed(self) -> bool:

@@ -58,6 +58,11 @@ from ._registry import (
     SearchRequest,
     SuiteCounts,
 )
+from ._results import (
+    HOOK_RESULTS,
+    HttpAuthCheckPermissionResultPayload,
+    HttpAuthResolveUserResultPayload,
+)
 from ._status import (
     LiveState,
     MicroEndpointStats,
@@ -69,11 +74,6 @@ from ._status import (
     RouteCacheInfo,
     RouterStats,
     WorkerStats,
-)
-from ._results import (
-    HOOK_RESULTS,
-    HttpAuthCheckPermissionResultPayload,
-    HttpAuthResolveUserResultPayload,
 )
 
 __all__ = [

@@ -24,7 +24,6 @@ import msgspec
 
 from ._messages import GatewayReply, GatewayRequest, WorkerReply, WorkerRequest
 from ._payloads import HOOK_PAYLOADS
-from ._results import HOOK_RESULTS
 from ._records import Record
 from ._registry import (
     GetReply,
@@ -34,6 +33,7 @@ from ._registry import (
     SearchReply,
     SearchRequest,
 )
+from ._results import HOOK_RESULTS
 from ._status import PoolsStatus, RouterStats, WorkerStats
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"

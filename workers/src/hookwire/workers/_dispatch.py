@@ -170,8 +170,17 @@ class Dispatcher:
                 except (TypeError, msgspec.EncodeError) as exc:
                     message = f"modified payload cannot be encoded: {describe(exc)}"
                     return self._error(req, message, "plugin")
+            given = NO_PAYLOAD
+            if result.result is not None:
+                try:
+                    given = msgspec.Raw(self._encoder.encode(result.result))
+                except (TypeError, msgspec.EncodeError) as exc:
+                    message = f"result cannot be encoded: {describe(exc)}"
+                    return self._error(req, message, "plugin")
             metadata = result.metadata or {}
-            return WorkerReply(modified_payload=modified, metadata=metadata, state=state)
+            return WorkerReply(
+                modified_payload=modified, metadata=metadata, state=state, result=given
+            )
         if isinstance(result, Block):
             return WorkerReply(
                 continue_processing=False, violation=self._violation(result), state=state

@@ -39,12 +39,17 @@ class Continue:
 
     For a built-in hook ``payload`` is the hook's payload Struct, changed with
     ``msgspec.structs.replace(payload, args=...)``; for a custom hook a dict.
-    ``metadata`` travels back to the router in the reply.
+    ``metadata`` reaches the gateway in the reply's ``metadata``, under the plugin's name.
+    ``result`` is the hook's answer where it has one (``hookwire.schemas.HOOK_RESULTS``):
+    ``HttpAuthResolveUserResultPayload`` for ``http_auth_resolve_user``,
+    ``HttpAuthCheckPermissionResultPayload`` for ``http_auth_check_permission``; any
+    JSON value for a custom hook. The router checks it and hands it to the gateway.
     """
 
     payload: Any = None
     _: KW_ONLY
     metadata: dict[str, Any] | None = None
+    result: Any = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import msgspec
 import nats.errors
 
 from hookwire.router.routing._instances import PluginInstance
-from hookwire.schemas import HOOK_PAYLOADS, RequestContext, WorkerReply, WorkerRequest, raw_present
+from hookwire.schemas import (
+    HOOK_PAYLOADS,
+    HOOK_RESULTS,
+    RequestContext,
+    WorkerReply,
+    WorkerRequest,
+    raw_present,
+)
 from hookwire.schemas.subjects import plugin_subject
 from hookwire.service import Requests
 
@@ -20,6 +27,8 @@ _encode = msgspec.json.Encoder().encode
 _reply_decoder = msgspec.json.Decoder(WorkerReply)
 _payload_decoders = {hook: msgspec.json.Decoder(t) for hook, t in HOOK_PAYLOADS.items()}
 _object_decoder = msgspec.json.Decoder(dict)
+_result_decoders = {hook: msgspec.json.Decoder(t) for hook, t in HOOK_RESULTS.items()}
+_any_decoder = msgspec.json.Decoder()
 
 
 @dataclass(slots=True)
@@ -36,14 +45,43 @@ class CallResult:
         return self.outcome in ("error", "timeout", "unavailable")
 
 
-def check_payload(hook: str, payload: msgspec.Raw) -> str | None:
-    """Why ``payload`` breaks ``hook``'s payload schema, or None if it fits."""
+class NotUtf8(ValueError):
+    """JSON whose strings are not valid UTF-8: malformed input, whatever its schema."""
+
+
+def read_payload(hook: str, payload: msgspec.Raw) -> Any:
+    """``payload`` decoded as ``hook``'s payload; ``ValueError`` saying why it does not fit."""
     decoder = _payload_decoders.get(hook, _object_decoder)
     try:
-        decoder.decode(payload)
+        return decoder.decode(payload)
+    except msgspec.ValidationError as exc:
+        raise ValueError(str(exc)) from None
+    except UnicodeDecodeError as exc:
+        raise NotUtf8(f"not valid UTF-8 (byte {exc.start} of the payload)") from None
+    except (msgspec.DecodeError, ValueError, RecursionError) as exc:
+        raise ValueError(f"not valid JSON: {exc}") from None
+
+
+def check_payload(hook: str, payload: msgspec.Raw) -> str | None:
+    """Why ``payload`` breaks ``hook``'s payload schema, or None if it fits."""
+    try:
+        read_payload(hook, payload)
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
+def check_result(hook: str, result: msgspec.Raw) -> str | None:
+    """Why ``result`` breaks ``hook``'s result type, or None if it fits (or has none)."""
+    decoder = _result_decoders.get(hook)
+    try:
+        if decoder is None:
+            _any_decoder.decode(result)
+        else:
+            decoder.decode(result)
     except msgspec.ValidationError as exc:
         return str(exc)
-    except msgspec.DecodeError as exc:
+    except (msgspec.DecodeError, ValueError, RecursionError) as exc:
         return f"not valid JSON: {exc}"
     return None
 
@@ -91,7 +129,7 @@ async def call_plugin(
 def _interpret(hook: str, data: bytes, start: float) -> CallResult:
     try:
         reply = _reply_decoder.decode(data)
-    except msgspec.MsgspecError as exc:
+    except (msgspec.MsgspecError, ValueError, RecursionError) as exc:
         return _failed("error", f"unreadable worker reply: {exc}", start)
     if reply.error is not None:
         return CallResult("error", reply, reply.error, _ms(start))
@@ -102,6 +140,12 @@ def _interpret(hook: str, data: bytes, start: float) -> CallResult:
         if problem is not None:
             return CallResult(
                 "error", reply, f"modified payload breaks the {hook} schema: {problem}", _ms(start)
+            )
+    if raw_present(reply.result):
+        problem = check_result(hook, reply.result)
+        if problem is not None:
+            return CallResult(
+                "error", reply, f"result breaks the {hook} result type: {problem}", _ms(start)
             )
     return CallResult("completed", reply, None, _ms(start))
 

@@ -19,11 +19,14 @@ from hookwire.router.pipeline._calls import CallResult, call_plugin
 from hookwire.router.routing._instances import PluginInstance, ResolvedPlugin
 from hookwire.router.routing._modes import Mode, OnError
 from hookwire.schemas import (
+    HOOK_RESULTS,
+    NO_PAYLOAD,
     ErrorInfo,
     ExecutionRecord,
     ExecutionStatus,
     GatewayReply,
     GatewayRequest,
+    HttpAuthCheckPermissionResultPayload,
     PluginWarning,
     RequestContext,
     Violation,
@@ -53,9 +56,12 @@ class EventRun:
     __slots__ = (
         "context",
         "deadline",
+        "decided_by",
         "event",
+        "metadata",
         "modified",
         "payload",
+        "result",
         "state",
         "trace",
         "warnings",
@@ -69,6 +75,9 @@ class EventRun:
         self.warnings: list[PluginWarning] = []
         self.trace: list[ExecutionRecord] = []
         self.state: dict[str, Any] = {}
+        self.result: msgspec.Raw = NO_PAYLOAD
+        self.decided_by: list[str] = []
+        self.metadata: dict[str, dict[str, Any]] = {}
         self.context = RequestContext(
             request_id=event.request_id,
             hook=event.hook,
@@ -132,7 +141,27 @@ class EventRun:
             state=self.state,
             trace=self.trace,
             error=error,
+            result=self.result,
+            decided_by=self.decided_by,
+            metadata=self.metadata,
         )
+
+    def take_result(self, inst: PluginInstance, result: msgspec.Raw) -> None:
+        """Keep a plugin's result: the first one given, except that a deny beats a grant."""
+        if not raw_present(self.result) or (
+            _denies(self.event.hook, result) and not _denies(self.event.hook, self.result)
+        ):
+            self.result = result
+        if inst.plugin not in self.decided_by:
+            self.decided_by.append(inst.plugin)
+
+
+_decode_grant = msgspec.json.Decoder(HttpAuthCheckPermissionResultPayload).decode
+
+
+def _denies(hook: str, result: msgspec.Raw) -> bool:
+    """Whether ``result`` refuses a permission (``granted: false``); checked already."""
+    return hook == "http_auth_check_permission" and not _decode_grant(result).granted
 
 
 def _violation(inst: PluginInstance, result: CallResult) -> Violation:
@@ -147,11 +176,18 @@ class Pipeline:
     """Calls plugins for events; owns the set of instances disabled by ``on_error: disable``."""
 
     def __init__(
-        self, nc: Client, fail_on_plugin_error: bool, requests: Requests | None = None
+        self,
+        nc: Client,
+        fail_on_plugin_error: bool,
+        requests: Requests | None = None,
+        *,
+        deny_if_undecided: bool = False,
     ) -> None:
         self.nc = nc
         self.requests = requests or Requests(nc)
         self.fail_on_plugin_error = fail_on_plugin_error
+        #: a hook with a result type and no deciding plugin is blocked (``undecided``)
+        self.deny_if_undecided = deny_if_undecided
         self.disabled: set[str] = set()
 
     async def run(self, run: EventRun, plugins: Sequence[ResolvedPlugin]) -> GatewayReply:
@@ -167,6 +203,13 @@ class Pipeline:
             stop = await self._concurrent(run, concurrent)
             if stop is not None:
                 return stop
+        if self.deny_if_undecided and not run.decided_by and run.event.hook in HOOK_RESULTS:
+            violation = Violation(
+                reason=f"no plugin decided {run.event.hook}",
+                description="no plugin gave a result or blocked, and deny_if_undecided is set",
+                code="undecided",
+            )
+            return run.reply("block", violation)
         return run.reply("allow")
 
     async def _call(self, run: EventRun, inst: PluginInstance) -> CallResult:
@@ -205,20 +248,24 @@ class Pipeline:
         assert reply is not None
         if reply.state:
             run.state[inst.id] = reply.state
+        if reply.metadata:
+            run.metadata[inst.plugin] = {**run.metadata.get(inst.plugin, {}), **reply.metadata}
         if result.outcome == "blocked":
             violation = _violation(inst, result)
             run.record(inst, "blocked", result.duration_ms)
             if inst.mode in (Mode.SEQUENTIAL, Mode.CONCURRENT):
+                if inst.plugin not in run.decided_by:
+                    run.decided_by.append(inst.plugin)
                 return run.reply("block", violation)
             run.warn(inst, "violation", violation.reason, violation)
             return None
-        takes = raw_present(reply.modified_payload) and inst.mode in (
-            Mode.SEQUENTIAL,
-            Mode.TRANSFORM,
-        )
+        may_modify = inst.mode in (Mode.SEQUENTIAL, Mode.TRANSFORM)
+        takes = raw_present(reply.modified_payload) and may_modify
         if takes:
             run.payload = reply.modified_payload
             run.modified = True
+        if may_modify and raw_present(reply.result):
+            run.take_result(inst, reply.result)
         run.record(inst, "completed", result.duration_ms, modified=takes)
         return None
 

@@ -15,19 +15,20 @@ from hookwire.router.catalog._registry_service import RegistryService
 from hookwire.router.config._load import Config
 from hookwire.router.config._notices import log_maturity
 from hookwire.router.delivery import Deliveries
-from hookwire.router.pipeline._calls import check_payload
+from hookwire.router.errors import RuleError
+from hookwire.router.pipeline._intake import MAX_MESSAGE, Rejected, check_event, clip, decode_event
 from hookwire.router.pipeline._pipeline import EventRun, Pipeline
 from hookwire.router.pipeline._streams import prepare_streams
 from hookwire.router.record._recorder import Recorder
-from hookwire.router.routing._index import RuleIndex
+from hookwire.router.routing._index import Resolution, RuleIndex
 from hookwire.router.routing._modes import Mode
 from hookwire.schemas import (
     ErrorInfo,
     GatewayReply,
-    GatewayRequest,
     LiveState,
     RouteCacheInfo,
     RouterStats,
+    Violation,
 )
 from hookwire.schemas.subjects import (
     ROUTER_QUEUE,
@@ -35,19 +36,53 @@ from hookwire.schemas.subjects import (
     hook_from_subject,
     hook_wildcard,
 )
-from hookwire.service import Requests, Service
+from hookwire.service import ErrorResponse, Requests, Service
 
 log = structlog.get_logger("hookwire.router")
-_decode_event = msgspec.json.Decoder(GatewayRequest).decode
 _encode = msgspec.json.Encoder().encode
 
+#: The micro ``Nats-Service-Error-Code`` of each error code (HTTP-like: 4xx the sender's
+#: input, 5xx the router or its plugins).
+SERVICE_ERROR_CODES: dict[str, str] = {
+    "malformed_event": "400",
+    "hook_mismatch": "400",
+    "unknown_hook": "404",
+    "invalid_payload": "422",
+    "reply_too_large": "413",
+    "plugin_error": "502",
+    "plugin_timeout": "504",
+    "plugin_unavailable": "503",
+    "internal": "500",
+}
 
-def error_reply(code: str, message: str, request_id: str = "") -> bytes:
-    """An ``error`` decision, encoded."""
+
+def error_reply(code: str, message: str, request_id: str = "") -> ErrorResponse:
+    """An ``error`` decision, encoded, counted as a service error."""
+    message = clip(message, MAX_MESSAGE)
     reply = GatewayReply(
         request_id=request_id, decision="error", error=ErrorInfo(code=code, message=message)
     )
-    return _encode(reply)
+    return _as_error(_encode(reply), code, message)
+
+
+def _as_error(data: bytes, code: str, message: str) -> ErrorResponse:
+    return ErrorResponse(data, SERVICE_ERROR_CODES.get(code, "500"), f"{code}: {message}")
+
+
+def rule_error_reply(run: EventRun, error: RuleError) -> GatewayReply:
+    """The block of an event whose rule's ``when`` raised (the rule fails closed)."""
+    violation = Violation(
+        reason=f"rule {error.label} could not be evaluated",
+        description=str(error),
+        code="rule_error",
+        details={
+            "rule": error.rule,
+            "display_name": error.display_name,
+            "when": error.when,
+            "error": clip(error.error, MAX_MESSAGE),
+        },
+    )
+    return run.reply("block", violation)
 
 
 class Router:
@@ -62,7 +97,7 @@ class Router:
         self.config = config
         self.index: RuleIndex = config.build_index()
         self.requests = Requests(nc)  # one reply inbox for every plugin call
-        self.pipeline = Pipeline(nc, config.settings.fail_on_plugin_error, self.requests)
+        self.pipeline = self._pipeline(config)
         self.counts: Counter[str] = Counter()
         #: fire_and_forget calls stored in JetStream; decisions recorded
         self.deliveries = Deliveries(self.requests)
@@ -124,30 +159,42 @@ class Router:
         )
         # events in flight now may still call plugins of the old config
         self._before_swap = self.service.in_flight_tasks()
-        self.pipeline = Pipeline(self.nc, config.settings.fail_on_plugin_error, self.requests)
+        self.pipeline = self._pipeline(config)
         log.info("router.config.reloaded", file=config.file, rules=len(config.rules))
 
-    async def handle(self, msg: Msg) -> bytes:
+    def _pipeline(self, config: Config) -> Pipeline:
+        settings = config.settings
+        return Pipeline(
+            self.nc,
+            settings.fail_on_plugin_error,
+            self.requests,
+            deny_if_undecided=settings.deny_if_undecided,
+        )
+
+    async def handle(self, msg: Msg) -> bytes | ErrorResponse:
         """One event in, one encoded reply out; a bad event gets an ``error`` reply."""
-        try:
-            event = _decode_event(msg.data)
-        except msgspec.MsgspecError as exc:
-            self.counts["malformed"] += 1
-            return error_reply(
-                "malformed_event", f"event does not fit the GatewayRequest schema: {exc}"
-            )
-        problem = self._reject(event, hook_from_subject(msg.subject))
-        if problem is not None:
-            self.counts["rejected"] += 1
-            return error_reply(problem[0], problem[1], event.request_id)
         config, index, pipeline = self.config, self.index, self.pipeline
-        plugins = index.resolve(event)
-        # The config's event_timeout caps the budget; an event may ask for less.
+        try:
+            event = decode_event(msg.data)
+            event = check_event(event, hook_from_subject(msg.subject), config.known_hooks)
+        except Rejected as bad:
+            self.counts["malformed" if bad.code == "malformed_event" else "rejected"] += 1
+            return error_reply(bad.code, bad.message, bad.request_id)
+        # The budget starts now, so the time `when` takes counts in it. The config's
+        # event_timeout caps it; an event may ask for less.
         budgets = [b for b in (event.timeout, config.settings.event_timeout) if b]
         budget = min(budgets) if budgets else None
         deadline = asyncio.get_running_loop().time() + budget if budget else None
         run = EventRun(event, deadline)
-        reply = await pipeline.run(run, plugins)
+        plugins: Resolution
+        try:
+            plugins = index.resolve(event)
+        except RuleError as exc:  # the rule fails closed: blocked, and recorded as such
+            self.counts["rule_error"] += 1
+            plugins = ()
+            reply = rule_error_reply(run, exc)
+        else:
+            reply = await pipeline.run(run, plugins)
         self.counts[reply.decision] += 1
         data = _encode(reply)
         if len(data) > self.nc.max_payload:
@@ -164,23 +211,9 @@ class Router:
             )
         if any(p.instance.mode is Mode.FIRE_AND_FORGET for p in plugins):
             self.deliveries.send(event, run.payload, run.context, plugins, pipeline.disabled)
+        if reply.error is not None:
+            return _as_error(data, reply.error.code, reply.error.message)
         return data
-
-    def _reject(self, event: GatewayRequest, subject_hook: str) -> tuple[str, str] | None:
-        if event.hook != subject_hook:
-            return (
-                "hook_mismatch",
-                f"event hook {event.hook!r} was sent to the subject of {subject_hook!r}",
-            )
-        if event.hook not in self.config.known_hooks:
-            return (
-                "unknown_hook",
-                f"unknown hook {event.hook!r}: not built in nor declared by a plugin",
-            )
-        problem = check_payload(event.hook, event.payload)
-        if problem is not None:
-            return "invalid_payload", f"payload does not fit the {event.hook} schema: {problem}"
-        return None
 
     def stats(self) -> RouterStats:
         """The ``data`` of this router's micro STATS answer."""
