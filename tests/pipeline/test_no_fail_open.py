@@ -15,11 +15,10 @@ import json
 import subprocess
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import msgspec
 import pytest
-from _nats import NatsServer
 from nats.aio.client import Client as NatsClient
 from nats.micro.service import ServiceVerb
 from structlog.testing import capture_logs
@@ -43,6 +42,13 @@ from ._kit import (
     hookwire_command,
     started_tags,
 )
+
+
+class NatsServer(Protocol):
+    """The session's nats-server fixture (tests/_nats.py): only its url is used here."""
+
+    url: str
+
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
 
@@ -100,7 +106,7 @@ async def test_event_without_entity_runs_the_plugins_its_payload_names(
         }
     ]
     async with _deployed(nats_server, tmp_path, routes) as dep:
-        payload = {"name": "create_customer", "args": {"email": "bob@example.com"}}
+        payload: dict[str, Any] = {"name": "create_customer", "args": {"email": "bob@example.com"}}
         # as the JSON Schema allows: {hook, payload}, no entity
         data = _encode({"hook": "tool_pre_invoke", "payload": payload})
         reply = _decode_reply((await _send(dep.gateway_nc, "tool_pre_invoke", data)).data)
@@ -400,7 +406,7 @@ async def test_no_deciding_plugin_is_told_apart_and_denied_with_deny_if_undecide
     nats_server: NatsServer, tmp_path: Path
 ) -> None:
     routes = [{"hooks": _AUTH_HOOKS, "plugins": [_authority()]}]
-    plugins = {"authority": {}}
+    plugins: dict[str, Any] = {"authority": {}}
     async with _deployed(nats_server, tmp_path, routes, plugins=plugins) as dep:
         open_result = await dep.client.http_auth_check_permission("bob@example.com", "x")
     async with _deployed(
