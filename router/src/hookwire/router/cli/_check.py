@@ -15,6 +15,7 @@ from hookwire.router.cli._render import count
 from hookwire.router.config._load import load_config
 from hookwire.router.config._migrate import migrate
 from hookwire.router.errors import ConfigError
+from hookwire.router.routing._event import EventMismatch, complete_event, payload_mapping
 from hookwire.router.routing._explain import explain, render
 from hookwire.schemas import BUILTIN_HOOKS, ENTITY_TYPES, Entity, GatewayRequest
 
@@ -195,6 +196,11 @@ def cmd_explain(ns: argparse.Namespace) -> int:
         agent=ns.agent,
         payload=msgspec.Raw(msgspec.json.encode(payload)),
     )
+    try:  # complete it as the router does: routing follows what the plugins will see
+        event = complete_event(event, payload_mapping(event))
+    except EventMismatch as exc:
+        print(f"hookwire explain: the router would refuse this event: {exc}", file=sys.stderr)
+        return 2
     exp = explain(config, event)
     if ns.json:
         print(json.dumps(exp.to_json(), indent=2, default=dict))
