@@ -23,7 +23,6 @@ from nats.aio.client import Client as NatsClient
 from nats.micro.service import ServiceVerb
 from structlog.testing import capture_logs
 
-from hookwire.router.pipeline._service import ROUTER_SERVICE
 from hookwire.schemas import (
     MAX_NESTING,
     Entity,
@@ -31,6 +30,7 @@ from hookwire.schemas import (
     HttpAuthCheckPermissionResultPayload,
     subjects,
 )
+from hookwire.schemas.subjects import ROUTER_SERVICE
 
 from ._kit import (
     PIPELINE_PLUGINS,
@@ -175,7 +175,7 @@ async def test_when_that_raises_blocks_the_event_naming_the_rule(
     assert "TypeError" in violation.description
     assert violation.details["rule"] == 0
     assert violation.details["display_name"] == "big payments"
-    assert stats["when_errors"] == 1
+    assert stats.when_errors == 1
     assert started_tags(log) == []
 
 
@@ -188,7 +188,7 @@ async def test_when_that_raises_with_on_error_ignore_does_not_match(
     ]
     async with _deployed(nats_server, tmp_path, routes) as dep:
         result = await dep.client.tool_pre_invoke("pay", {"amount": "5000"})
-        counted = dep.router.stats()["when_errors"]
+        counted = dep.router.stats().when_errors
 
     assert result.decision == "allow"
     assert result.trace == []

@@ -13,6 +13,7 @@ from hookwire.router.routing._instances import PluginInstance
 from hookwire.schemas import (
     HOOK_PAYLOADS,
     HOOK_RESULTS,
+    HookwireError,
     RequestContext,
     WorkerReply,
     WorkerRequest,
@@ -45,7 +46,7 @@ class CallResult:
         return self.outcome in ("error", "timeout", "unavailable")
 
 
-class NotUtf8(ValueError):
+class NotUtf8(HookwireError, ValueError):
     """JSON whose strings are not valid UTF-8: malformed input, whatever its schema."""
 
 

@@ -18,7 +18,7 @@ import msgspec
 
 from hookwire.router.pipeline._calls import NotUtf8, read_payload
 from hookwire.router.routing._event import EventMismatch, complete_event
-from hookwire.schemas import MAX_NESTING, MAX_REQUEST_ID_LENGTH, GatewayRequest
+from hookwire.schemas import MAX_NESTING, MAX_REQUEST_ID_LENGTH, GatewayRequest, HookwireError
 
 #: Longest piece of a sender's input quoted in an error message.
 MAX_QUOTE = 64
@@ -31,7 +31,7 @@ _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
 _STEP = tuple(1 if b in b"[{" else -1 if b in b"]}" else 0 for b in range(256))
 
 
-class Rejected(Exception):
+class Rejected(HookwireError):
     """An event that gets an ``error`` reply with ``code`` (always malformed input)."""
 
     def __init__(self, code: str, message: str, request_id: str = "") -> None:

@@ -9,7 +9,7 @@ import msgspec
 
 from hookwire.router.routing._rules import StaticKey
 from hookwire.router.routing._when import base_names
-from hookwire.schemas import HOOK_PAYLOADS, Entity, GatewayRequest, is_http_hook
+from hookwire.schemas import HOOK_PAYLOADS, Entity, GatewayRequest, HookwireError, is_http_hook
 
 _decode = msgspec.json.Decoder()
 
@@ -23,7 +23,7 @@ ENTITY_FIELDS: dict[str, tuple[str, str]] = {
 }
 
 
-class EventMismatch(ValueError):
+class EventMismatch(HookwireError, ValueError):
     """An event whose entity does not fit its hook or payload (a malformed event)."""
 
 

@@ -13,6 +13,8 @@ import operator
 from collections.abc import Callable
 from typing import Any
 
+from hookwire.schemas import HookwireError
+
 #: Largest integer a ``when`` expression may compute with, in bits.
 MAX_INT_BITS = 4096
 #: Longest string, list or tuple ``+`` or ``*`` may build, in items (characters).
@@ -21,7 +23,7 @@ MAX_LENGTH = 100_000
 _SEQUENCES = (str, bytes, list, tuple)
 
 
-class LimitExceeded(ArithmeticError):
+class LimitExceeded(HookwireError, ArithmeticError):
     """An operation in a ``when`` expression would go over one of the bounds."""
 
 
