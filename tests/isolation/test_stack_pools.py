@@ -35,7 +35,11 @@ async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack
     make_plugin(base / "plugins", "iso_flaky", CRASH_ONCE, requirements="")
     make_plugin(base / "plugins", "iso_broken", ECHO, requirements="nonexistent-pkg-xyz==9.9\n")
     config = write_config(
-        base, [base / "plugins"], ["iso_good", "iso_flaky"], plugins={"iso_broken": {}}
+        base,
+        [base / "plugins"],
+        ["iso_good", "iso_flaky"],
+        plugins={"iso_broken": {}},
+        settings={"pool_cooldown": 3600},  # no retry (it would ask uv again) within the tests
     )
     started = Stack(load_config(config))
     with pytest.MonkeyPatch.context() as patch:  # module fixtures come before _uv_offline

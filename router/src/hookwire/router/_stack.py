@@ -5,12 +5,16 @@ router, and a supervised worker pool per configured plugin. Used by ``hookwire u
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
+import fcntl
 import math
 import os
-from collections.abc import Mapping
+import sys
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import Self
+from typing import IO, Self
 
 import msgspec
 import nats.errors
@@ -22,13 +26,14 @@ from hookwire.router.config._load import Config
 from hookwire.router.errors import LiveConfigError, StackError
 from hookwire.router.live._discovery import wait_for_services
 from hookwire.router.live._follower import Follower, LiveConfig
-from hookwire.router.live._store import ConfigRecord, ConfigStore
+from hookwire.router.live._store import ConfigRecord, ConfigStore, same_config
 from hookwire.router.live._switch import PoolsLive, RouterLive
 from hookwire.router.pipeline._service import Router
 from hookwire.router.pipeline._streams import prepare_streams
 from hookwire.router.pools._embedded import EmbeddedNats
 from hookwire.router.pools._folders import folders
 from hookwire.router.pools._generated import cpex_plugin_folder
+from hookwire.router.pools._health import HealthCheck
 from hookwire.router.pools._supervisor import PoolSpec, Supervisor
 from hookwire.router.pools._venv import VenvManager
 from hookwire.router.pools._venvs import prepare_venvs
@@ -75,6 +80,7 @@ class Stack:
         follow: bool = False,
         seed: ConfigRecord | None = None,
         nats_wait: float = 30.0,
+        confirm_overwrite: Callable[[str], bool] | None = None,
     ) -> None:
         """``follow``: follow the live config (the current revision, when one loads,
         replaces ``config`` at start); ``seed``: store this revision first unless it is
@@ -84,6 +90,8 @@ class Stack:
         self.with_router = router
         self.follow = follow
         self.seed = seed
+        #: asked before ``seed`` replaces the live config of an external NATS
+        self.confirm_overwrite = confirm_overwrite
         #: the live config revision running (None: ``config`` came from a file)
         self.revision: int | None = None
         self.follower: Follower | None = None
@@ -103,6 +111,8 @@ class Stack:
         #: made at start; its ``record`` says which venvs were created or reused
         self.venv_manager: VenvManager | None = None
         self._status_service: Service | None = None
+        self.health: HealthCheck | None = None
+        self._lock: IO[str] | None = None
 
     @property
     def url(self) -> str:
@@ -112,6 +122,7 @@ class Stack:
     async def start(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         if self.nats_url is None:
+            self._lock = lock_data_dir(self.data_dir)
             self.embedded = EmbeddedNats(self.data_dir)
             await self.embedded.start()
             self.nats_url = self.embedded.url
@@ -133,11 +144,18 @@ class Stack:
             await prepare_streams(self.nc, self.config)
         self.venv_manager = VenvManager(self.venv_dir)
         specs, failed = await self._make_specs(self.config)
-        self.supervisor = Supervisor(specs, self.url)
+        settings = self.config.settings
+        self.supervisor = Supervisor(
+            specs, self.url, cooldown=settings.pool_cooldown, rebuild=self._rebuild
+        )
         for plugin, error in failed.items():
             self.supervisor.mark_failed(plugin, error)
         await self.supervisor.start()
         await self._serve_status(self.nc, self.supervisor)
+        self.health = HealthCheck(
+            self.supervisor, self.nc, interval=settings.worker_health_interval
+        )
+        self.health.start()
         await self._wait_ready()
         if self.follower is not None:
             self._pools_live = PoolsLive(self.supervisor, self.nc, self._make_specs)
@@ -148,11 +166,24 @@ class Stack:
             pool_specs(config, self.data_dir, self.worker_env), self.venv_dir, self.venv_manager
         )
 
+    async def _rebuild(self, spec: PoolSpec) -> PoolSpec:
+        """Make ``spec``'s venv again (it vanished, or its build failed before)."""
+        assert self.venv_manager is not None
+        base = dataclasses.replace(spec, python=sys.executable)
+        ready, failed = await prepare_venvs([base], self.venv_dir, self.venv_manager)
+        if spec.plugin in failed:
+            raise StackError(f"venv of {spec.plugin!r} could not be made: {failed[spec.plugin]}")
+        return ready[0]
+
     async def _open_live(self, nc: Client) -> None:
         """Store the seed if it is new, then follow; without JetStream, run ``config``."""
         try:
             store = await ConfigStore.open(nc)
             if self.seed is not None:
+                if self.embedded is None:  # another deployment's config may be live there
+                    current = await store.current()
+                    if current is not None and not same_config(current.record, self.seed):
+                        self._may_overwrite(current.revision, current.record)
                 revision, stored = await store.put_if_changed(self.seed)
                 if stored:
                     log.info("up.config.stored", revision=revision, file=self.seed.file)
@@ -163,6 +194,20 @@ class Stack:
         initial = self.follower.initial
         if initial is not None:
             self.config, self.revision = initial.config, initial.revision
+
+    def _may_overwrite(self, revision: int, record: ConfigRecord) -> None:
+        """Another deployment's live config is on this (external) NATS: replace it only
+        when ``confirm_overwrite`` says so (``--force``, or a yes on a terminal)."""
+        what = (
+            f"NATS {self.nats_url} already has a live config (revision {revision}, "
+            f"{record.action} of {record.file} by {record.applied_by} at {record.applied_at})"
+        )
+        if self.confirm_overwrite is None or not self.confirm_overwrite(what):
+            raise StackError(
+                f"{what}; not replacing it with {self.config.file}. Pass --force to replace "
+                "it, --no-follow to run the file without storing it, or use `hookwire apply`"
+            )
+        log.warning("up.config.overwrite", revision=revision, file=record.file)
 
     async def _apply_live(self, live: LiveConfig) -> None:
         """Pools first (what the revision adds starts), then the router (which waits for it)."""
@@ -191,19 +236,29 @@ class Stack:
         await service.add_endpoint(
             "status",
             subjects.SUPERVISOR_STATUS,
-            subjects.SUPERVISOR_QUEUE,
+            subjects.SUPERVISOR_QUEUE,  # none: every supervisor answers
             status,
             lambda exc: _encode(PoolsStatus()),
         )
         self._status_service = service
 
     async def _wait_ready(self) -> None:
+        """Until every pool serves all its workers or has failed (shown, healing later)."""
         assert self.nc is not None and self.supervisor is not None
+        loop = asyncio.get_running_loop()
+        end = loop.time() + self.ready_timeout
+        seen: dict[str, int] = {}
+        while True:
+            pools = [p for p in self.supervisor.pools.values() if not p.failed]
+            wanted = {subjects.worker_service(p.spec.plugin): p.spec.workers for p in pools}
+            if not wanted:
+                break
+            seen = await wait_for_services(self.nc, wanted, max(0.0, min(1.0, end - loop.time())))
+            if all(seen[n] >= c for n, c in wanted.items()) or loop.time() >= end:
+                break
         pools = [p for p in self.supervisor.pools.values() if not p.failed]
-        wanted = {subjects.worker_service(p.spec.plugin): p.spec.workers for p in pools}
-        seen = await wait_for_services(self.nc, wanted, self.ready_timeout)
         for pool in pools:  # a failed pool is reported by status and describe(); others run
-            ready = seen[subjects.worker_service(pool.spec.plugin)]
+            ready = seen.get(subjects.worker_service(pool.spec.plugin), 0)
             if ready < pool.spec.workers:
                 raise StackError(
                     f"pool {pool.spec.plugin!r}: {ready} of {pool.spec.workers} workers ready "
@@ -220,12 +275,23 @@ class Stack:
             await self.router.drain()
         if self._status_service is not None:
             await self._status_service.drain()
+        if self.health is not None:
+            await self.health.stop()
         if self.supervisor is not None:
             await self.supervisor.stop()
         if self.nc is not None and not self.nc.is_closed:
             await self.nc.close()
         if self.embedded is not None:
             await self.embedded.stop()
+        if self._lock is not None:
+            self._lock.close()  # closing the file releases the lock
+            self._lock = None
+
+    def failed_pools(self) -> list[str]:
+        """The plugins whose pool is failed right now."""
+        if self.supervisor is None:
+            return []
+        return [name for name, pool in self.supervisor.pools.items() if pool.failed]
 
     def describe(self) -> list[str]:
         """Where everything runs, for people."""
@@ -270,6 +336,34 @@ class Stack:
         self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
     ) -> None:
         await self.stop()
+
+
+LOCK_FILE = "hookwire.lock"
+
+
+def lock_data_dir(data_dir: Path) -> IO[str]:
+    """Hold the data folder for this process (its embedded NATS store, its live config).
+
+    A second ``hookwire up`` on the same folder would run a second nats-server on the
+    same JetStream store: it gets a clear error instead. The lock goes with the process.
+    """
+    path = data_dir / LOCK_FILE
+    handle = path.open("a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip() or "another process"
+        handle.close()
+        raise StackError(
+            f"data folder {data_dir} is in use by {holder} (lock {path}); stop it, or "
+            "give this run its own --data-dir"
+        ) from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"hookwire up, pid {os.getpid()}\n")
+    handle.flush()
+    return handle
 
 
 def default_data_dir(config: Config) -> Path:

@@ -97,6 +97,12 @@ class PoolStatus(_Status, frozen=True, kw_only=True):
     last_error: str | None = None
     pids: list[int] = []
     python: str = ""
+    #: ``ok``, ``failed`` (waiting for a retry) or ``half-open`` (one worker trying again)
+    state: str = "ok"
+    #: while failed: when one worker tries again (Unix time)
+    next_retry: float | None = None
+    #: which supervisor runs it: ``host:pid``
+    supervisor: str = ""
 
 
 class PoolsStatus(_Status, frozen=True, kw_only=True, tag_field="type", tag=_tag("pools_status")):

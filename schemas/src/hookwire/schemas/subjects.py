@@ -48,9 +48,11 @@ def hook_from_subject(subject: str) -> str:
 
 #: Subject each supervisor answers with the state of its worker pools (a PoolsStatus).
 SUPERVISOR_STATUS = f"{PREFIX}.supervisor.status"
-#: NATS micro service name of the supervisors, and the queue group of their status.
+#: NATS micro service name of the supervisors.
 SUPERVISOR_SERVICE = f"{PREFIX}-supervisor"
-SUPERVISOR_QUEUE = f"{PREFIX}-supervisors"
+#: The supervisors' status endpoint has no queue group: every supervisor answers, so
+#: ``hookwire status`` lists the pools of all of them.
+SUPERVISOR_QUEUE = ""
 
 
 def worker_service(plugin: str) -> str:

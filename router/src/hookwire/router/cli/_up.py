@@ -8,6 +8,7 @@ import contextlib
 import json
 import signal
 import sys
+import time
 from typing import Any
 
 import msgspec
@@ -59,6 +60,12 @@ def add_parsers(sub: Any) -> None:
     )
     add_folder_options(p)
     add_follow_option(p)
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="with --nats: replace the live config another deployment stored there "
+        "(without it, up asks on a terminal and refuses otherwise)",
+    )
     add_logging_options(p)
     p.set_defaults(func=cmd_up)
 
@@ -127,8 +134,19 @@ def cmd_up(ns: argparse.Namespace) -> int:
         seed=seed,
         worker_env=worker_env,
         nats_wait=ns.nats_wait,
+        confirm_overwrite=_yes if ns.force else _ask if sys.stdin.isatty() else None,
     )
     return asyncio.run(_up(stack))
+
+
+def _yes(what: str) -> bool:
+    return True
+
+
+def _ask(what: str) -> bool:
+    """On a terminal: whether the person running ``up`` wants ``what`` replaced."""
+    answer = input(f"{what}.\nReplace it with this config? [y/N] ")
+    return answer.strip().lower() in ("y", "yes")
 
 
 async def _up(stack: Stack) -> int:
@@ -139,7 +157,9 @@ async def _up(stack: Stack) -> int:
         await stack.stop()
         print(f"hookwire up: {exc}", file=sys.stderr)
         return 1
-    print("hookwire is up", *stack.describe(), sep="\n", flush=True)
+    failed = stack.failed_pools()
+    headline = f"hookwire is up ({count(len(failed), 'pool')} failed)"
+    print(headline if failed else "hookwire is up", *stack.describe(), sep="\n", flush=True)
     print(
         f"try:  hookwire send --nats {stack.url} tool_pre_invoke "
         '\'{"name": "send_email", "args": {"to": "bob@example.com"}}\'',
@@ -314,9 +334,13 @@ def render_status(report: dict[str, Any]) -> list[str]:
     if report["pools"]:
         lines.append("supervised pools:")
         for p in report["pools"]:
-            state = "FAILED" if p["failed"] else "ok"
+            state = "FAILED" if p["failed"] else str(p.get("state") or "ok")
+            retry = p.get("next_retry")
+            after = f"  retry in {max(0.0, float(retry) - time.time()):.0f}s" if retry else ""
+            runs_on = f"  on {p['supervisor']}" if p.get("supervisor") else ""
             lines.append(
-                f"  {p['plugin']:<18} {state:<6} {p['alive']}/{p['workers']} alive  "
+                f"  {p['plugin']:<18} {state:<9} {p['alive']}/{p['workers']} alive  "
                 f"{count(p['restarts'], 'restart')}  last error: {p['last_error'] or '-'}"
+                f"{after}{runs_on}"
             )
     return lines

@@ -102,6 +102,10 @@ class PluginSettings(_Model):
     route_cache_size: PositiveInt = 10_000
     data_dir: str | None = None
     venv_dir: str | None = None
+    #: seconds a failed pool waits before one worker tries again (doubling each time)
+    pool_cooldown: PositiveFloat = 10.0
+    #: seconds between health checks (micro PING) of each supervised worker
+    worker_health_interval: PositiveFloat = 5.0
     # ContextForge's own settings: read, and reported as having no effect (_contextforge)
     parallel_execution_within_band: bool | None = None
     enable_plugin_api: bool | None = None

@@ -7,14 +7,16 @@ import collections
 import ctypes
 import os
 import signal
+import socket
 import sys
 import time
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import structlog
 
+from hookwire.router.pools._output import Relay
 from hookwire.schemas import PoolStatus
 
 log = structlog.get_logger("hookwire.supervisor")
@@ -43,6 +45,20 @@ class Pool:
     failed: bool = False
     #: slot -> the spec its process runs; a slot left out is not restarted when it exits
     slots: dict[int, PoolSpec] = field(default_factory=dict)
+    #: one worker is trying again after a cooldown; the rest start once it holds
+    half_open: bool = False
+    #: failed cooldowns in a row (each doubles the next)
+    retries: int = 0
+    #: when the next half-open retry starts (wall clock), while failed
+    retry_at: float | None = None
+    #: the pool has no venv yet (its build failed): a retry rebuilds it first
+    needs_venv: bool = False
+    #: slot -> why the supervisor killed its process (a hung worker), for ``last_error``
+    kill_reasons: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def state(self) -> str:
+        return "failed" if self.failed else "half-open" if self.half_open else "ok"
 
     @property
     def alive(self) -> int:
@@ -63,7 +79,15 @@ class Supervisor:
 
     A worker that exits while the supervisor runs is a crash: it is restarted after
     ``backoff * 2**k`` seconds (capped); ``max_crashes`` crashes within ``window``
-    seconds mark the pool failed instead of restarting forever.
+    seconds mark the pool failed instead of restarting forever. A failed pool is tried
+    again after ``cooldown * 2**k`` seconds (capped at ``max_cooldown``): one worker
+    starts (half-open); once it has run ``probation`` seconds the pool fills again, and
+    if it crashes first the pool is failed again with a doubled cooldown.
+
+    ``rebuild`` (a spec -> the spec with a working venv) makes a venv that vanished, or
+    never got made, before a worker starts. ``watch(nc)`` health-checks every worker:
+    one that does not answer its micro PING in ``health_misses`` checks in a row is
+    killed as hung (and restarted like any crash).
     """
 
     def __init__(
@@ -75,11 +99,17 @@ class Supervisor:
         max_backoff: float = 30.0,
         max_crashes: int = 5,
         window: float = 60.0,
+        cooldown: float = 10.0,
+        max_cooldown: float = 300.0,
+        probation: float = 5.0,
+        rebuild: Callable[[PoolSpec], Awaitable[PoolSpec]] | None = None,
     ) -> None:
         self.pools = {s.plugin: Pool(s) for s in specs}
         self.nats_url = nats_url
         self.backoff, self.max_backoff = backoff, max_backoff
         self.max_crashes, self.window = max_crashes, window
+        self.cooldown, self.max_cooldown, self.probation = cooldown, max_cooldown, probation
+        self.rebuild = rebuild
         self._stopping = False
         self._tasks: set[asyncio.Task[None]] = set()
         #: processes ``shrink`` is stopping (``stop`` waits for them too)
@@ -88,8 +118,10 @@ class Supervisor:
     def mark_failed(self, plugin: str, error: str) -> None:
         """Fail a pool before it starts (its venv could not be made, say)."""
         pool = self.pools[plugin]
-        pool.failed, pool.last_error = True, error
+        pool.failed, pool.last_error, pool.needs_venv = True, error, True
         log.error("pool.failed", plugin=plugin, last_error=error)
+        if self.rebuild is not None:
+            self._retry_later(pool)
 
     async def start(self) -> None:
         for pool in self.pools.values():
@@ -162,7 +194,20 @@ class Supervisor:
         )
 
     def _spawn_later(self, pool: Pool, slot: int, delay: float) -> None:
-        task = asyncio.get_running_loop().create_task(self._run_slot(pool, slot, delay))
+        self._track(self._run_slot(pool, slot, delay), f"slot {slot} of {pool.spec.plugin}")
+
+    def _track(self, work: Awaitable[None], what: str) -> None:
+        """Run ``work`` as a task the supervisor keeps (and cancels on stop)."""
+
+        async def guarded() -> None:
+            try:
+                await work
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # a supervision task never dies silently
+                log.exception("supervisor.task.failed", task=what)
+
+        task = asyncio.get_running_loop().create_task(guarded())
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
@@ -172,22 +217,26 @@ class Supervisor:
         spec = pool.slots.get(slot)
         if self._stopping or spec is None:
             return
-        env = {**os.environ, **spec.env, "HOOKWIRE_NATS_URL": self.nats_url}
-        proc = await asyncio.create_subprocess_exec(
-            spec.python,
-            "-m",
-            "hookwire.workers",
-            "--plugin",
-            str(spec.plugin_dir),
-            env=env,
-            stdin=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.PIPE,
-            preexec_fn=die_with_parent,
-        )
+        proc: asyncio.subprocess.Process | None = None
+        try:
+            spec = await self._venv_for(pool, slot, spec)
+            proc = await self._spawn(spec)
+        except Exception as exc:  # the venv is gone and could not be rebuilt, say
+            self._crashed(pool, slot, None, [f"cannot start a worker: {exc}"])
+            return
         pool.processes[slot] = proc
         log.info("worker.spawned", plugin=spec.plugin, slot=slot, pid=proc.pid)
-        tail = await _relay(proc)
-        code = await proc.wait()
+        if pool.half_open:
+            self._track(self._probe(pool, proc), f"probation of {spec.plugin}")
+        try:
+            tail = await _relay(proc)
+            code: int | None = await proc.wait()
+        except Exception as exc:  # supervision itself failed: restart the worker, say why
+            log.exception("worker.supervision.failed", plugin=spec.plugin, slot=slot)
+            if proc.returncode is None:
+                proc.kill()
+                await proc.wait()
+            tail, code = [f"supervision failed: {exc!r}"], proc.returncode
         if self._stopping:
             return
         if pool.slots.get(slot) is not spec:  # stopped by shrink: not a crash
@@ -197,14 +246,55 @@ class Supervisor:
             return
         self._crashed(pool, slot, code, tail)
 
-    def _crashed(self, pool: Pool, slot: int, code: int, tail: Sequence[str]) -> None:
+    async def _venv_for(self, pool: Pool, slot: int, spec: PoolSpec) -> PoolSpec:
+        """``spec``, with its venv rebuilt first if it vanished (or was never made)."""
+        if not pool.needs_venv and Path(spec.python).exists():
+            return spec
+        if self.rebuild is None:
+            raise FileNotFoundError(f"the worker's python {spec.python} does not exist")
+        log.warning("pool.venv.rebuild", plugin=spec.plugin, python=spec.python)
+        new = await self.rebuild(spec)
+        pool.needs_venv = False
+        if pool.slots.get(slot) is spec:
+            pool.slots[slot] = new
+        if pool.spec is spec or same_kind(pool.spec, spec):
+            pool.spec = replace(new, workers=pool.spec.workers)
+            for other, old in list(pool.slots.items()):
+                if same_kind(old, spec):
+                    pool.slots[other] = pool.spec
+        return pool.slots.get(slot, new)
+
+    async def _spawn(self, spec: PoolSpec) -> asyncio.subprocess.Process:
+        env = {**os.environ, **spec.env, "HOOKWIRE_NATS_URL": self.nats_url}
+        return await asyncio.create_subprocess_exec(
+            spec.python,
+            "-m",
+            "hookwire.workers",
+            "--plugin",
+            str(spec.plugin_dir),
+            env=env,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            preexec_fn=die_with_parent,
+        )
+
+    def _crashed(self, pool: Pool, slot: int, code: int | None, tail: Sequence[str]) -> None:
         now = time.monotonic()
         pool.crashes.append(now)
         last = tail[-1] if tail else ""
-        pool.last_error = f"exit code {code}: {last}".strip()
+        reason = pool.kill_reasons.pop(slot, None)
+        if reason is not None:
+            pool.last_error = reason
+        elif code is None:
+            pool.last_error = last
+        else:
+            pool.last_error = f"exit code {code}: {last}".strip()
         recent = [t for t in pool.crashes if now - t <= self.window]
-        if len(recent) >= self.max_crashes:
-            pool.failed = True
+        if len(recent) >= self.max_crashes or pool.half_open:
+            if pool.half_open:
+                pool.retries += 1
+            pool.failed, pool.half_open = True, False
             log.error(
                 "pool.failed",
                 plugin=pool.spec.plugin,
@@ -212,6 +302,7 @@ class Supervisor:
                 window=self.window,
                 last_error=pool.last_error,
             )
+            self._retry_later(pool)
             return
         delay = min(self.max_backoff, self.backoff * 2 ** (len(recent) - 1))
         pool.restarts += 1
@@ -224,6 +315,45 @@ class Supervisor:
             last_error=pool.last_error,
         )
         self._spawn_later(pool, slot, delay)
+
+    def _retry_later(self, pool: Pool) -> None:
+        """After a cooldown that doubles with each failed retry, try one worker again."""
+        delay = min(self.max_cooldown, self.cooldown * 2**pool.retries)
+        pool.retry_at = time.time() + delay
+        log.warning("pool.retry.scheduled", plugin=pool.spec.plugin, retry_in=delay)
+        self._track(self._half_open(pool, delay), f"retry of {pool.spec.plugin}")
+
+    async def _half_open(self, pool: Pool, delay: float) -> None:
+        await asyncio.sleep(delay)
+        if self._stopping or not pool.failed or self.pools.get(pool.spec.plugin) is not pool:
+            return
+        slots = pool.current_slots()
+        if not slots:
+            return
+        pool.failed, pool.half_open, pool.retry_at = False, True, None
+        pool.crashes.clear()
+        log.info("pool.half_open", plugin=pool.spec.plugin, attempt=pool.retries + 1)
+        self._spawn_later(pool, slots[0], 0.0)
+
+    async def _probe(self, pool: Pool, proc: asyncio.subprocess.Process) -> None:
+        """A half-open worker that runs ``probation`` seconds heals its pool."""
+        await asyncio.sleep(self.probation)
+        if self._stopping or proc.returncode is not None or not pool.half_open:
+            return
+        pool.half_open, pool.retries = False, 0
+        log.info("pool.healed", plugin=pool.spec.plugin)
+        self._fill(pool)
+
+    def kill_hung(self, plugin: str, pid: int, reason: str) -> None:
+        """Kill one worker that stopped answering (its slot restarts like any crash)."""
+        pool = self.pools.get(plugin)
+        if pool is None:
+            return
+        for slot, proc in pool.processes.items():
+            if proc.pid == pid and proc.returncode is None:
+                pool.kill_reasons[slot] = reason
+                log.error("worker.hung", plugin=plugin, pid=pid, reason=reason)
+                proc.kill()
 
     async def stop(self, timeout: float = 30.0) -> None:
         """SIGTERM every worker (each drains its in-flight work), then wait; SIGKILL stragglers."""
@@ -251,6 +381,9 @@ class Supervisor:
                 last_error=pool.last_error,
                 pids=sorted(p.pid for p in pool.processes.values() if p.returncode is None),
                 python=pool.spec.python,
+                state=pool.state,
+                next_retry=pool.retry_at if pool.failed else None,
+                supervisor=f"{socket.gethostname()}:{os.getpid()}",
             )
             for name, pool in self.pools.items()
         ]
@@ -270,15 +403,13 @@ async def _terminate(procs: Sequence[asyncio.subprocess.Process], timeout: float
             await asyncio.wait(pending, timeout=5)
 
 
-async def _relay(proc: asyncio.subprocess.Process, keep: int = 20) -> list[str]:
-    """Copy a worker's stderr to ours; return its last lines (for ``last_error``)."""
-    tail: collections.deque[str] = collections.deque(maxlen=keep)
-    assert proc.stderr is not None
-    async for raw in proc.stderr:
-        line = raw.decode(errors="replace").rstrip()
-        tail.append(line)
-        print(line, file=sys.stderr, flush=True)
-    return list(tail)
+async def _relay(proc: asyncio.subprocess.Process) -> list[str]:
+    """Copy a worker's stdout and stderr to our stderr (lines cut, escaped, rate-capped);
+    return its last stderr lines (for ``last_error``)."""
+    assert proc.stderr is not None and proc.stdout is not None
+    err, out = Relay(), Relay(prefix=f"[worker {proc.pid} stdout] ")
+    await asyncio.gather(err.copy(proc.stderr), out.copy(proc.stdout))
+    return list(err.tail)
 
 
 def die_with_parent() -> None:
