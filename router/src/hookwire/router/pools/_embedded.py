@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import json
 import os
 import shutil
@@ -82,6 +83,10 @@ class EmbeddedNats:
         self._reader: asyncio.Task[None] | None = None
         self._output: collections.deque[str] = collections.deque(maxlen=_OUTPUT_LINES)
         self._stopping = False
+        self._restarter: asyncio.Task[None] | None = None
+        self._closed = False
+        #: times the server was restarted after it exited on its own
+        self.restarts = 0
 
     @property
     def port(self) -> int:
@@ -105,8 +110,11 @@ class EmbeddedNats:
         """The server's last lines of output (stderr and stdout)."""
         return "\n".join(self._output) or "(no output)"
 
-    async def start(self) -> None:
-        """Start the server and return once it greets clients; raise if it cannot."""
+    async def start(self, port: int | None = None) -> None:
+        """Start the server and return once it greets clients; raise if it cannot.
+
+        ``port``: listen there (a restart keeps its port); by default a free one.
+        """
         if self.running:
             raise EmbeddedNatsError(f"the embedded nats-server already runs on {self.url}")
         binary = self.binary or find_nats_server()
@@ -114,11 +122,12 @@ class EmbeddedNats:
         ports_dir = Path(tempfile.mkdtemp(prefix="hookwire-nats-ports-"))
         self._output.clear()
         self._stopping = False
-        self._port = None
+        self._port = port  # a restart keeps its url meanwhile
         cmd = [
             str(binary),
             "-a", HOST,
-            "-p", "-1",  # the server picks a free port and writes it to the ports file
+            # -1: the server picks a free port and writes it to the ports file
+            "-p", str(port) if port is not None else "-1",
             "-js",
             "-sd", str(self.store_dir),
             "--ports_file_dir", str(ports_dir),
@@ -139,7 +148,7 @@ class EmbeddedNats:
             self._port = port
             await self._wait_for_info(port)
         except BaseException:
-            await self.stop()
+            await self._halt()
             raise
         finally:
             shutil.rmtree(ports_dir, ignore_errors=True)
@@ -152,7 +161,17 @@ class EmbeddedNats:
         )
 
     async def stop(self) -> None:
-        """End the server (SIGTERM, then SIGKILL after a grace period) and wait for it."""
+        """End the server (SIGTERM, then SIGKILL after a grace period) and wait for it;
+        no restart follows."""
+        self._closed = True
+        restarter, self._restarter = self._restarter, None
+        if restarter is not None:
+            restarter.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await restarter
+        await self._halt()
+
+    async def _halt(self) -> None:
         proc, self._proc = self._proc, None
         self._stopping = True
         if proc is not None and proc.returncode is None:
@@ -188,8 +207,26 @@ class EmbeddedNats:
             self._output.append(line)
             log.debug("nats.embedded.output", line=line)
         code = await proc.wait()
-        if not self._stopping:
+        restarting = self._restarter is not None and not self._restarter.done()
+        if not (self._stopping or self._closed or restarting) and self._port is not None:
             log.error("nats.embedded.exited", pid=proc.pid, code=code, output=self.output_tail())
+            self._restarter = asyncio.get_running_loop().create_task(self._restart(self._port))
+
+    async def _restart(self, port: int) -> None:
+        """Start the server again on ``port`` with the same store, until it comes up."""
+        delay = 0.1
+        while not self._closed:
+            await asyncio.sleep(delay)
+            self._proc = None
+            try:
+                await self.start(port)
+            except (EmbeddedNatsError, OSError) as exc:
+                log.warning("nats.embedded.restart_failed", port=port, error=str(exc))
+                delay = min(delay * 2, 5.0)
+                continue
+            self.restarts += 1
+            log.warning("nats.embedded.restarted", url=self.url, restarts=self.restarts)
+            return
 
     def _fail(self, message: str) -> EmbeddedNatsError:
         return EmbeddedNatsError(f"{message}; nats-server output:\n{self.output_tail()}")
