@@ -131,6 +131,24 @@ def venv_rows(config: Config, root: Path) -> list[dict[str, Any]]:
     return rows
 
 
+def running_venvs(root: Path) -> set[Path]:
+    """The venvs under ``root`` whose interpreter runs now (a worker of any deployment,
+    whatever config it was started from), read from each process's command line."""
+    used: set[Path] = set()
+    root = root.resolve()
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            argv0 = cmdline.read_bytes().split(b"\0", 1)[0].decode()
+        except (OSError, UnicodeDecodeError):
+            continue  # gone meanwhile, or not ours to read
+        exe = Path(argv0)
+        if exe.is_absolute() and exe.is_relative_to(root):
+            parts = exe.relative_to(root).parts
+            if len(parts) >= 2:  # <root>/<plugin>-<key>/bin/python
+                used.add(root / parts[0])
+    return used
+
+
 def _size(path: Path) -> int:
     total = 0
     for dirpath, _, files in os.walk(path):
@@ -180,7 +198,15 @@ def cmd_venvs_prune(ns: argparse.Namespace) -> int:
     if config is None:
         return 1
     root = _root(ns, config)
-    doomed = [r for r in venv_rows(config, root) if r["state"] != "in use"]
+    running = running_venvs(root)
+    doomed = []
+    for r in venv_rows(config, root):
+        if r["state"] == "in use":
+            continue
+        if Path(r["path"]) in running:
+            print(f"kept {r['plugin']} ({r['state']}): a running worker uses {r['path']}")
+            continue
+        doomed.append(r)
     leftovers = [p for p in root.glob(".*.tmp-*") if p.is_dir()] if root.is_dir() else []
     verb = "would remove" if ns.dry_run else "removed"
     for r in doomed:
