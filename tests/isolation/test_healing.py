@@ -18,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 from _nats import NatsServer
 
@@ -54,6 +55,27 @@ class Entry(Plugin):
         if args.get("poison"):
             os._exit(9)
         return Continue(msgspec.structs.replace(payload, args={**args, "{name}": "ok"}))
+"""
+
+#: Writes its pid to ``started`` (plugin folder) and sleeps, the first time only; stamps.
+SLEEPER = """
+import asyncio
+import os
+from pathlib import Path
+
+import msgspec
+
+from hookwire.workers import Continue, Plugin
+
+_STARTED = Path(__file__).with_name("started")
+
+
+class Entry(Plugin):
+    async def tool_pre_invoke(self, payload, ctx):
+        if not _STARTED.exists():
+            _STARTED.write_text(str(os.getpid()))
+            await asyncio.sleep(60)
+        return Continue(msgspec.structs.replace(payload, args={**payload.args, "{name}": "ok"}))
 """
 
 #: Short timeouts, so a test of a failure that does not heal fails in bounded time.
@@ -171,6 +193,49 @@ async def test_poisoned_pool_is_retried_half_open_and_heals(
     assert (row["state"], row["failed"]) == ("failed", True)
     assert isinstance(row["next_retry"], float) and row["next_retry"] > time.time() - 5
     assert healed in ("half-open", "ok")
+
+
+# -- 4. a call in flight on a worker that dies ---------------------------------------
+
+
+async def kill_mid_call(tmp_path: Path, url: str, name: str, *, idempotent: bool) -> str:
+    """The reply (as JSON) to an event whose worker is killed while it handles it."""
+    folder = make_plugin(tmp_path / "plugins", name, SLEEPER, requirements="")
+    if idempotent:
+        with (folder / "plugin-manifest.yaml").open("a") as manifest:
+            manifest.write("idempotent: true\n")
+    config = write_config(
+        tmp_path,
+        [tmp_path / "plugins"],
+        [name],
+        plugins={name: {"workers": 2}},
+        settings={"plugin_timeout": 50},  # the call would wait this long without the fix
+    )
+    async with (
+        Stack(load_config(config), nats_url=url),
+        await hw.connect(url, timeout=60) as gateway,
+    ):
+        call = asyncio.create_task(gateway.tool_pre_invoke("lookup", {}))
+        started = folder / "started"
+        await wait_until(lambda: started.exists() and started.read_text() != "", 30, "call")
+        os.kill(int(started.read_text()), signal.SIGKILL)
+        result = await asyncio.wait_for(call, 40)  # generous: far below plugin_timeout
+    return json.dumps(msgspec.to_builtins(result))
+
+
+async def test_a_call_on_a_worker_that_dies_gets_its_decision_at_once(
+    tmp_path: Path, nats_server: NatsServer
+) -> None:
+    reply = await kill_mid_call(tmp_path, nats_server.url, "heal_lost", idempotent=False)
+    assert "the worker serving this call died" in reply
+    assert '"heal_lost":"ok"' not in reply.replace(" ", "")
+
+
+async def test_an_idempotent_call_lost_with_its_worker_is_sent_to_another(
+    tmp_path: Path, nats_server: NatsServer
+) -> None:
+    reply = await kill_mid_call(tmp_path, nats_server.url, "heal_again", idempotent=True)
+    assert '"heal_again":"ok"' in reply.replace(" ", ""), reply
 
 
 # -- 5. hookwire up survives its own parts ------------------------------------------

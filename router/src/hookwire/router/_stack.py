@@ -146,7 +146,11 @@ class Stack:
         specs, failed = await self._make_specs(self.config)
         settings = self.config.settings
         self.supervisor = Supervisor(
-            specs, self.url, cooldown=settings.pool_cooldown, rebuild=self._rebuild
+            specs,
+            self.url,
+            cooldown=settings.pool_cooldown,
+            rebuild=self._rebuild,
+            on_exit=self._announce_exit,
         )
         for plugin, error in failed.items():
             self.supervisor.mark_failed(plugin, error)
@@ -165,6 +169,12 @@ class Stack:
         return await prepare_venvs(
             pool_specs(config, self.data_dir, self.worker_env), self.venv_dir, self.venv_manager
         )
+
+    async def _announce_exit(self, plugin: str, pid: int, code: int | None, alive: int) -> None:
+        """Tell every router that a worker died (its calls in flight end at once)."""
+        if self.nc is not None and self.nc.is_connected:
+            notice = {"plugin": plugin, "pid": pid, "code": code, "alive": alive}
+            await self.nc.publish(subjects.worker_exited(plugin), json.dumps(notice).encode())
 
     async def _rebuild(self, spec: PoolSpec) -> PoolSpec:
         """Make ``spec``'s venv again (it vanished, or its build failed before)."""

@@ -34,6 +34,8 @@ class Requests:
         self.nc = nc
         self._prefix = ""
         self._waiting: dict[str, asyncio.Future[Msg]] = {}
+        #: token -> the subject its request went to (``waiting_on``)
+        self._subjects: dict[str, str] = {}
         self._tokens = itertools.count()
         self._sub: Subscription | None = None
 
@@ -55,6 +57,7 @@ class Requests:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Msg] = loop.create_future()
         self._waiting[token] = future
+        self._subjects[token] = subject
         timer = loop.call_later(timeout, _expire, future)
         try:
             await self.nc.publish(subject, data, reply=self._prefix + token)
@@ -62,9 +65,27 @@ class Requests:
         finally:
             timer.cancel()
             self._waiting.pop(token, None)
+            self._subjects.pop(token, None)
         if msg.headers and msg.headers.get(_STATUS) == _NO_RESPONDERS and not msg.data:
             raise nats.errors.NoRespondersError
         return msg
+
+    def waiting_on(self, prefix: str) -> dict[str, str]:
+        """The requests to subjects starting with ``prefix`` still waiting: token -> the
+        reply subject their answer is to come to."""
+        return {t: self._prefix + t for t, s in self._subjects.items() if s.startswith(prefix)}
+
+    def still_waiting(self, calls: dict[str, str]) -> dict[str, str]:
+        """``calls`` without the ones answered meanwhile."""
+        return {t: r for t, r in calls.items() if t in self._waiting}
+
+    def fail(self, token: str, exc: BaseException) -> bool:
+        """End request ``token``'s wait with ``exc``; whether it was still waiting."""
+        future = self._waiting.get(token)
+        if future is None or future.done():
+            return False
+        future.set_exception(exc)
+        return True
 
     async def close(self) -> None:
         if self._sub is not None:

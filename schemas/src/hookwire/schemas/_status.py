@@ -74,6 +74,8 @@ class RouterStats(_Status, frozen=True, kw_only=True):
     record: RecordStats = RecordStats()
     #: durable fire_and_forget calls: ``stored``, ``failed``, ``not_durable``
     fire_and_forget: dict[str, int] = {}
+    #: plugin calls ended at once because the worker serving them died
+    calls_lost_with_worker: int = 0
 
 
 class WorkerStats(_Status, frozen=True, kw_only=True):

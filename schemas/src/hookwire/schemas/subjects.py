@@ -55,6 +55,16 @@ SUPERVISOR_SERVICE = f"{PREFIX}-supervisor"
 SUPERVISOR_QUEUE = ""
 
 
+def worker_exited(plugin: str) -> str:
+    """Where a supervisor announces that a worker of ``plugin`` exited (``*``: any)."""
+    return f"{PREFIX}.worker.exited.{plugin}"
+
+
+def worker_inflight(plugin: str) -> str:
+    """Every worker of ``plugin`` answers here with the reply subjects it is serving."""
+    return f"{PREFIX}.worker.inflight.{plugin}"
+
+
 def worker_service(plugin: str) -> str:
     """NATS micro service name of one plugin's workers."""
     return f"{PREFIX}-plugin-{plugin}"

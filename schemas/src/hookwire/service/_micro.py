@@ -106,6 +106,8 @@ class Service:
         self._room = asyncio.Event()  # set while fewer than max_concurrency run
         self._room.set()
         self._in_flight: set[asyncio.Task[None]] = set()
+        #: request task -> the subject its reply goes to (``in_flight_replies``)
+        self._replies: dict[asyncio.Task[None], str] = {}
         self._control: list[Subscription] = []
 
     async def start(self) -> None:
@@ -133,6 +135,8 @@ class Service:
                 await self._room.wait()
             task = asyncio.get_running_loop().create_task(self._serve(endpoint, msg))
             self._in_flight.add(task)
+            if msg.reply:
+                self._replies[task] = msg.reply
             task.add_done_callback(self._done)
 
         endpoint.subscription = await self.nc.subscribe(subject, queue=queue, cb=dispatch)
@@ -142,6 +146,7 @@ class Service:
 
     def _done(self, task: asyncio.Task[None]) -> None:
         self._in_flight.discard(task)
+        self._replies.pop(task, None)
         if not self._room.is_set():
             self._room.set()
 
@@ -177,6 +182,10 @@ class Service:
     @property
     def in_flight(self) -> int:
         return len(self._in_flight)
+
+    def in_flight_replies(self) -> list[str]:
+        """The reply subjects of the requests being handled right now."""
+        return list(self._replies.values())
 
     def in_flight_tasks(self) -> frozenset[asyncio.Task[None]]:
         """The requests being handled right now (a snapshot)."""

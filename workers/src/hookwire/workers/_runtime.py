@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import structlog
 from nats.aio.client import Client
 from nats.aio.msg import Msg
@@ -20,6 +22,8 @@ from ._instances import Instances
 from ._loader import LoadedPlugin, load_plugin
 
 log = structlog.get_logger("hookwire.workers")
+
+_encode_holding = msgspec.json.Encoder().encode
 
 DEFAULT_CONCURRENCY = 64
 #: Seconds ``stop()`` waits for in-flight calls before cancelling them.
@@ -114,6 +118,17 @@ class Worker:
         )
         await service.start()
         await durable.start()
+        pid = os.getpid()
+
+        async def holding(msg: Msg) -> None:
+            # let requests that arrived first reach the service before answering
+            for _ in range(3):
+                await asyncio.sleep(0)
+            await msg.respond(_encode_holding({"pid": pid, "replies": service.in_flight_replies()}))
+
+        # every worker answers (no queue group): a router asks after a worker of this
+        # plugin died, and fails at once the calls no live worker holds
+        await nc.subscribe(subjects.worker_inflight(name), cb=holding)
         log.info("worker.started", **_describe(loaded, concurrency))
         return cls(loaded, service, instances, durable)
 

@@ -153,6 +153,12 @@ class Manifest(_Model):
         default="requirements.txt",
         description="pip requirements file (relative to the plugin folder) for its venv.",
     )
+    idempotent: bool = Field(
+        default=False,
+        description="Whether calling its hooks twice with one event is harmless. A call "
+        "lost when its worker died is then sent once more to another worker; otherwise "
+        "the call's error policy applies at once.",
+    )
     author: str | None = Field(default=None, description="Who maintains it.")
     license: str | None = Field(default=None, description="SPDX license identifier.")
     requires_hookwire: str | None = Field(

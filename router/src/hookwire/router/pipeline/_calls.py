@@ -9,6 +9,7 @@ from typing import Any, Literal
 import msgspec
 import nats.errors
 
+from hookwire.router.pipeline._deaths import WorkerLost
 from hookwire.router.routing._instances import PluginInstance
 from hookwire.schemas import (
     HOOK_PAYLOADS,
@@ -95,8 +96,15 @@ async def call_plugin(
     context: RequestContext,
     state: dict[str, object],
     timeout: float,
+    *,
+    retry_lost: bool = False,
 ) -> CallResult:
-    """Request-reply to the instance's worker pool; never raises for a plugin's failure."""
+    """Request-reply to the instance's worker pool; never raises for a plugin's failure.
+
+    A call whose worker died before answering (``WorkerLost``) is an error at once; with
+    ``retry_lost`` (the plugin declares its hooks idempotent) it is sent once more, to
+    whichever worker of the pool takes it, within what is left of ``timeout``.
+    """
     request = WorkerRequest(
         instance=instance.id,
         plugin=instance.worker,
@@ -108,10 +116,17 @@ async def call_plugin(
         timeout=timeout,
     )
     start = time.perf_counter()
+    subject, data = plugin_subject(instance.worker, hook), _encode(request)
     try:
-        msg = await requests.request(
-            plugin_subject(instance.worker, hook), _encode(request), timeout
-        )
+        try:
+            msg = await requests.request(subject, data, timeout)
+        except WorkerLost as lost:
+            left = timeout - (time.perf_counter() - start)
+            if not retry_lost or left <= 0:
+                return _failed("error", f"the worker serving this call died: {lost}", start)
+            msg = await requests.request(subject, data, left)
+    except WorkerLost as lost:
+        return _failed("error", f"the worker serving this call died, twice: {lost}", start)
     except nats.errors.NoRespondersError:
         return _failed("unavailable", f"no worker is serving plugin {instance.worker!r}", start)
     except nats.errors.TimeoutError:

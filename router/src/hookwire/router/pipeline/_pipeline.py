@@ -189,6 +189,9 @@ class Pipeline:
         #: a hook with a result type and no deciding plugin is blocked (``undecided``)
         self.deny_if_undecided = deny_if_undecided
         self.disabled: set[str] = set()
+        #: plugins (as their workers know them) whose manifest declares their hooks
+        #: idempotent: a call lost with its worker is sent once more to another worker
+        self.idempotent: frozenset[str] = frozenset()
 
     async def run(self, run: EventRun, plugins: Sequence[ResolvedPlugin]) -> GatewayReply:
         """The event's reply; fire_and_forget plugins are left to ``fire_and_forget``."""
@@ -223,7 +226,14 @@ class Pipeline:
             timeout = min(timeout, left)
         state = run.event.state.get(inst.id) or {}
         return await call_plugin(
-            self.requests, inst, run.event.hook, run.payload, run.context, state, timeout
+            self.requests,
+            inst,
+            run.event.hook,
+            run.payload,
+            run.context,
+            state,
+            timeout,
+            retry_lost=inst.worker in self.idempotent,
         )
 
     def _skip_disabled(self, run: EventRun, inst: PluginInstance) -> bool:

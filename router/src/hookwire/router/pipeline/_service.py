@@ -16,6 +16,7 @@ from hookwire.router.config._load import Config
 from hookwire.router.config._notices import log_maturity
 from hookwire.router.delivery import Deliveries
 from hookwire.router.errors import RuleError
+from hookwire.router.pipeline._deaths import DeathWatch
 from hookwire.router.pipeline._intake import MAX_MESSAGE, Rejected, check_event, clip, decode_event
 from hookwire.router.pipeline._pipeline import EventRun, Pipeline
 from hookwire.router.pipeline._streams import prepare_streams
@@ -54,6 +55,11 @@ SERVICE_ERROR_CODES: dict[str, str] = {
     "plugin_unavailable": "503",
     "internal": "500",
 }
+
+def idempotent_plugins(config: Config) -> frozenset[str]:
+    """The plugins whose manifest declares their hooks idempotent (safe to call twice)."""
+    return frozenset(p.manifest.name for p in config.packages.values() if p.manifest.idempotent)
+
 
 
 def error_reply(code: str, message: str, request_id: str = "") -> ErrorResponse:
@@ -98,6 +104,8 @@ class Router:
         self.index: RuleIndex = config.build_index()
         self.requests = Requests(nc)  # one reply inbox for every plugin call
         self.pipeline = self._pipeline(config)
+        #: fails at once the calls in flight on a worker that died
+        self.deaths = DeathWatch(nc, self.requests)
         self.counts: Counter[str] = Counter()
         #: fire_and_forget calls stored in JetStream; decisions recorded
         self.deliveries = Deliveries(self.requests)
@@ -123,6 +131,7 @@ class Router:
         await self.requests.start()
         await prepare_streams(self.nc, self.config)
         await self.recorder.start()
+        await self.deaths.start()
         await self.service.start()
         await self.service.add_endpoint(
             "events",
@@ -164,12 +173,14 @@ class Router:
 
     def _pipeline(self, config: Config) -> Pipeline:
         settings = config.settings
-        return Pipeline(
+        pipeline = Pipeline(
             self.nc,
             settings.fail_on_plugin_error,
             self.requests,
             deny_if_undecided=settings.deny_if_undecided,
         )
+        pipeline.idempotent = idempotent_plugins(config)
+        return pipeline
 
     async def handle(self, msg: Msg) -> bytes | ErrorResponse:
         """One event in, one encoded reply out; a bad event gets an ``error`` reply."""
@@ -226,6 +237,7 @@ class Router:
             disabled_instances=sorted(self.pipeline.disabled),
             record=self.recorder.stats(),
             fire_and_forget=dict(self.deliveries.counts),
+            calls_lost_with_worker=self.deaths.lost,
             live=LiveState(
                 following=self.following,
                 revision=self.revision,
@@ -239,4 +251,5 @@ class Router:
         await self.recorder.stop(min(timeout, 5.0))
         await self.deliveries.wait(min(timeout, 5.0))
         await self.registry.drain()
+        await self.deaths.stop()
         log.info("router.drained", events=dict(self.counts))

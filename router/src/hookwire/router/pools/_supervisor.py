@@ -103,6 +103,7 @@ class Supervisor:
         max_cooldown: float = 300.0,
         probation: float = 5.0,
         rebuild: Callable[[PoolSpec], Awaitable[PoolSpec]] | None = None,
+        on_exit: Callable[[str, int, int | None, int], Awaitable[None]] | None = None,
     ) -> None:
         self.pools = {s.plugin: Pool(s) for s in specs}
         self.nats_url = nats_url
@@ -110,6 +111,8 @@ class Supervisor:
         self.max_crashes, self.window = max_crashes, window
         self.cooldown, self.max_cooldown, self.probation = cooldown, max_cooldown, probation
         self.rebuild = rebuild
+        #: told (plugin, pid, exit code, workers still alive) of each worker that dies
+        self.on_exit = on_exit
         self._stopping = False
         self._tasks: set[asyncio.Task[None]] = set()
         #: processes ``shrink`` is stopping (``stop`` waits for them too)
@@ -244,6 +247,11 @@ class Supervisor:
                 del pool.processes[slot]
             log.info("worker.retired", plugin=spec.plugin, slot=slot, pid=proc.pid, code=code)
             return
+        if self.on_exit is not None:  # first: calls in flight on it get their answer now
+            try:
+                await self.on_exit(spec.plugin, proc.pid, code, pool.alive)
+            except Exception:
+                log.warning("worker.exit_notice.failed", plugin=spec.plugin, exc_info=True)
         self._crashed(pool, slot, code, tail)
 
     async def _venv_for(self, pool: Pool, slot: int, spec: PoolSpec) -> PoolSpec:
