@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import getpass
 import hashlib
+import os
 import socket
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -137,6 +138,18 @@ class Revision:
     record: ConfigRecord
 
 
+def js_replicas() -> int:
+    """``$HOOKWIRE_JS_REPLICAS``: copies of each stream and bucket hookwire creates."""
+    text = os.environ.get("HOOKWIRE_JS_REPLICAS", "1")
+    try:
+        value = int(text)
+    except ValueError:
+        raise LiveConfigError(f"HOOKWIRE_JS_REPLICAS={text!r}: expected 1 to 5") from None
+    if not 1 <= value <= 5:
+        raise LiveConfigError(f"HOOKWIRE_JS_REPLICAS={value}: JetStream allows 1 to 5")
+    return value
+
+
 class ConfigStore:
     """The live config bucket. ``await ConfigStore.open(nc)``; every call may raise
     LiveConfigError."""
@@ -145,8 +158,14 @@ class ConfigStore:
         self.kv = kv
 
     @classmethod
-    async def open(cls, nc: Client, *, create: bool = True) -> ConfigStore:
-        """The bucket, made (history of ``HISTORY``) when missing and ``create`` is true."""
+    async def open(
+        cls, nc: Client, *, create: bool = True, replicas: int | None = None
+    ) -> ConfigStore:
+        """The bucket, made (history of ``HISTORY``) when missing and ``create`` is true.
+
+        ``replicas``: copies JetStream keeps of a new bucket (3 on a 3-node cluster, so
+        the live config survives a node); default ``$HOOKWIRE_JS_REPLICAS``, else 1.
+        """
         js = nc.jetstream()
         try:
             try:
@@ -159,6 +178,7 @@ class ConfigStore:
             kv = await js.create_key_value(
                 bucket=subjects.CONFIG_BUCKET,
                 history=HISTORY,
+                replicas=replicas or js_replicas(),
                 description="hookwire live config (hookwire apply, rollback)",
             )
         except (nats.errors.NoRespondersError, nats.js.errors.ServiceUnavailableError):
