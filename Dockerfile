@@ -27,9 +27,7 @@ COPY workers/pyproject.toml workers/
 COPY bridges/cpex/pyproject.toml bridges/cpex/
 RUN uv sync --all-packages --locked --no-dev --no-install-workspace
 
-# Then the workspace packages, the plugins (a worker imports a plugin from its folder, so
-# copying the folder is enough; these plugins need nothing beyond hookwire-workers) and
-# the compose config.
+# Then the workspace packages, the plugins and the compose config.
 COPY schemas/ schemas/
 COPY router/ router/
 COPY workers/ workers/
@@ -37,6 +35,12 @@ COPY bridges/ bridges/
 COPY plugins/ plugins/
 COPY deploy/ deploy/
 RUN uv sync --all-packages --locked --no-dev
+
+# Each plugin gets a venv of its own with its requirements.txt installed (plugin
+# isolation, as `hookwire up` does it): `hookwire worker --plugin DIR` finds it through
+# HOOKWIRE_VENV_DIR and runs the plugin there. Built now, so containers start offline.
+ENV HOOKWIRE_VENV_DIR=/opt/hookwire/venvs
+RUN /app/.venv/bin/hookwire venvs build --config deploy/hookwire.yaml
 
 # Run as an unprivileged user; /data (HOOKWIRE_DATA_DIR) is the only place it writes:
 # audit files, and `hookwire up`'s embedded NATS store.

@@ -25,9 +25,20 @@ from _nats import NatsServer
 from hookwire import client as hw
 from hookwire.router import load_config
 from hookwire.router._stack import Stack, StackError
+from hookwire.router.live._discovery import wait_for_instances
+from hookwire.router.pipeline._service import Router
 from hookwire.router.pools._supervisor import Pool
+from hookwire.schemas import subjects
+from hookwire.service import connect
 
-from ._plugins import CRASH_AT_IMPORT, ECHO, hookwire_command, make_plugin, write_config
+from ._plugins import (
+    CRASH_AT_IMPORT,
+    ECHO,
+    VERSION_REPORTER,
+    hookwire_command,
+    make_plugin,
+    write_config,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -353,3 +364,46 @@ async def test_status_lists_the_pools_of_every_supervisor(
         out, _ = await asyncio.wait_for(proc.communicate(), 60)
     plugins = sorted(p["plugin"] for p in json.loads(out)["pools"])
     assert plugins == ["heal_sup_a", "heal_sup_b"]
+
+
+# -- 8. hookwire worker --plugin DIR: its requirements -----------------------------
+
+
+async def test_worker_in_this_environment_names_a_missing_requirement(tmp_path: Path) -> None:
+    make_plugin(tmp_path, "heal_needs", VERSION_REPORTER, requirements="isolib==1.0\n")
+    proc = await asyncio.create_subprocess_exec(
+        *hookwire_command("worker", "--plugin", str(tmp_path / "heal_needs"), "--nats", "x"),
+        stdin=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+        env={k: v for k, v in os.environ.items() if k != "HOOKWIRE_VENV_DIR"},
+    )
+    _, err = await asyncio.wait_for(proc.communicate(), 60)
+    assert proc.returncode == 2
+    assert "'isolib==1.0'" in err.decode() and "not installed in this environment" in err.decode()
+
+
+async def test_worker_with_a_venv_dir_runs_in_the_plugins_venv(
+    tmp_path: Path, nats_server: NatsServer, wheel_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("UV_FIND_LINKS", str(wheel_dir))
+    folder = make_plugin(tmp_path, "heal_venv", VERSION_REPORTER, requirements="isolib==1.0\n")
+    config = write_config(tmp_path, [tmp_path], ["heal_venv"], settings={"plugin_timeout": 5})
+    venvs = str(tmp_path / "v")
+    command = hookwire_command("worker", "--plugin", str(folder), "--venv-dir", venvs)
+    proc = await asyncio.create_subprocess_exec(
+        *command, "--nats", nats_server.url, stdin=asyncio.subprocess.DEVNULL
+    )
+    nc = await connect(nats_server.url, "test")
+    router = Router(nc, load_config(config))  # a router alone: the worker above serves
+    try:
+        seen = await wait_for_instances(nc, subjects.worker_service("heal_venv"), 1, 120)
+        await router.start()
+        async with await hw.connect(nats_server.url, timeout=10) as gateway:
+            result = await gateway.tool_pre_invoke("lookup", {})
+    finally:
+        await router.drain(timeout=5)
+        await nc.close()
+        proc.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(proc.wait(), 30)
+    assert seen == 1
+    assert result.payload is not None and result.payload.args.get("heal_venv") == "1.0"

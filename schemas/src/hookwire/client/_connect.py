@@ -15,9 +15,13 @@ from nats.aio.client import Client as NatsClient
 
 
 async def connect_bounded(url: str, attempts: int, **settings: Any) -> NatsClient:
-    """``nats.connect`` with at most ``attempts`` tries for the first connect."""
+    """``nats.connect`` with at most ``attempts`` tries for the first connect.
+
+    ``url`` may list several servers of one cluster, comma-separated.
+    """
     later = settings.pop("max_reconnect_attempts", -1)
     settings["max_reconnect_attempts"] = max(1, attempts)  # positive: bounds the first loop
-    nc = await nats.connect(url, **settings)
+    servers: str | list[str] = [u.strip() for u in url.split(",")] if "," in url else url
+    nc = await nats.connect(servers, **settings)
     nc.options["max_reconnect_attempts"] = later
     return nc

@@ -6,6 +6,7 @@ Needs the ``client`` extra of hookwire-schemas (nats-py).
 from hookwire.client import Requests
 
 from ._connect import SignalQueue, connect, subscribed, wait_for_signal
+from ._heartbeat import start_heartbeat
 from ._logging import configure_logging, reset_logging
 from ._micro import Endpoint, ErrorReply, ErrorResponse, Handler, Service
 
@@ -20,6 +21,7 @@ __all__ = [
     "configure_logging",
     "connect",
     "reset_logging",
+    "start_heartbeat",
     "subscribed",
     "wait_for_signal",
 ]

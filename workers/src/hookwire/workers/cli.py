@@ -12,15 +12,18 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import nats.errors
 import structlog
 
-from hookwire.service import configure_logging, connect, wait_for_signal
+from hookwire.service import configure_logging, connect, start_heartbeat, wait_for_signal
 
 from ._errors import WorkerError
 from ._loader import LoadedPlugin, load_plugin
+from ._manifest import read_manifest
+from ._requirements import missing_requirements
 from ._runtime import DEFAULT_CONCURRENCY, Worker
 
 DEFAULT_NATS_URL = "nats://127.0.0.1:4222"
@@ -93,6 +96,19 @@ async def serve(ns: argparse.Namespace) -> int:
     if not ns.plugin_dir:
         return _fail("give the plugin folder: --plugin DIR (or set HOOKWIRE_PLUGIN_DIR)")
     try:
+        manifest = read_manifest(Path(ns.plugin_dir))
+    except WorkerError as exc:
+        return _fail(" ".join(str(exc).split()))
+    missing = missing_requirements(Path(ns.plugin_dir) / manifest.requirements)
+    if missing:
+        return _fail(
+            f"plugin {manifest.name!r} needs {', '.join(map(repr, missing))} (its "
+            f"{manifest.requirements}), not installed in this environment ({sys.prefix}): "
+            "a worker runs its plugin in the environment it was started from. Install "
+            "them here, or give the worker a venv folder (hookwire worker --venv-dir DIR, "
+            "or HOOKWIRE_VENV_DIR) so the plugin runs in a venv of its own"
+        )
+    try:
         plugin = load_plugin(ns.plugin_dir)
     except WorkerError as exc:
         return _fail(" ".join(str(exc).split()))
@@ -122,7 +138,10 @@ async def _serve(
     try:
         worker = await Worker.start(nc, plugin, concurrency=ns.concurrency)
         log.info("worker.ready", plugin=plugin.name, subject=worker.subject, pid=os.getpid())
+        heartbeat = start_heartbeat(nc)  # HOOKWIRE_HEALTH_FILE, for container healthchecks
         sig = await stop
+        if heartbeat is not None:
+            heartbeat.cancel()
         log.info("worker.stopping", plugin=plugin.name, signal=sig.name)
         await worker.stop()
     finally:

@@ -24,10 +24,11 @@ from hookwire.router.cli._options import (
 )
 from hookwire.router.cli._service import DEFAULT_NATS, log_settings
 from hookwire.router.config._load import Config, load_config
-from hookwire.router.errors import ConfigError, StackError
+from hookwire.router.errors import ConfigError, StackError, VenvError
 from hookwire.router.pools._folders import Folders, folders
 from hookwire.router.pools._venv import VenvManager, scan
 from hookwire.service import SignalQueue
+from hookwire.workers import WorkerError
 
 
 def add_parsers(sub: Any) -> None:
@@ -55,6 +56,7 @@ def add_parsers(sub: Any) -> None:
     for name, text in (
         ("list", "show every venv: plugin, path, size, hash, in use or not"),
         ("prune", "remove venvs of plugins no longer configured and stale hashes"),
+        ("build", "make the venv of every enabled plugin now (e.g. when building an image)"),
     ):
         q = vsub.add_parser(name, help=text, description=text)
         add_config_option(q)
@@ -62,6 +64,8 @@ def add_parsers(sub: Any) -> None:
         if name == "list":
             q.add_argument("--json", action="store_true", help="print JSON")
             q.set_defaults(func=cmd_venvs_list)
+        elif name == "build":
+            q.set_defaults(func=cmd_venvs_build)
         else:
             q.add_argument(
                 "--dry-run", action="store_true", help="say what would go; remove nothing"
@@ -191,6 +195,25 @@ def cmd_venvs_list(ns: argparse.Namespace) -> int:
             f"  {r['plugin']:<18} {r['state']:<9} {_human(r['size']):>9}  {r['hash']}  {r['path']}"
         )
     return 0
+
+
+def cmd_venvs_build(ns: argparse.Namespace) -> int:
+    config = _load(ns.config)
+    if config is None:
+        return 1
+    root = _root(ns, config)
+    dirs = sorted({p.path for p in config.plugins.values() if p.enabled and p.path is not None})
+    manager = VenvManager(root)
+    failed = 0
+    for plugin_dir in dirs:
+        try:
+            venv = asyncio.run(manager.ensure(plugin_dir))
+        except (VenvError, WorkerError) as exc:
+            print(f"hookwire venvs build: {exc}", file=sys.stderr)
+            failed += 1
+            continue
+        print(f"{venv.action} {venv.plugin}: {venv.path}")
+    return 1 if failed else 0
 
 
 def cmd_venvs_prune(ns: argparse.Namespace) -> int:

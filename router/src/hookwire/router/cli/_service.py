@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import signal
 import sys
+from pathlib import Path
 from typing import Any
 
 import structlog
@@ -24,7 +26,7 @@ from hookwire.router.errors import ConfigError
 from hookwire.router.live._follower import Follower
 from hookwire.router.live._switch import start_router
 from hookwire.router.pipeline._service import Router
-from hookwire.service import SignalQueue, configure_logging, connect
+from hookwire.service import SignalQueue, configure_logging, connect, start_heartbeat
 
 DEFAULT_NATS = "nats://127.0.0.1:4222"
 log = structlog.get_logger("hookwire.router")
@@ -69,7 +71,36 @@ def add_parsers(sub: Any) -> None:
         for action in p._actions:  # the same URL check as every other command's --nats
             if action.dest == "nats":
                 action.type = nats_url
-        p.set_defaults(func=lambda ns: asyncio.run(worker_cli.serve(ns)))
+        p.add_argument(
+            "--venv-dir",
+            metavar="DIR",
+            help="run the plugin in its own venv under DIR (made with uv if missing, "
+            "reused if built before, e.g. by `hookwire venvs build` in an image); without "
+            "it the worker runs in this environment",
+        )
+        p.set_defaults(func=cmd_worker)
+
+
+def cmd_worker(ns: argparse.Namespace) -> int:
+    """Serve the plugin here, or (``--venv-dir``) become a worker in the plugin's venv."""
+    from hookwire.router.errors import VenvError
+    from hookwire.router.pools._venv import VenvManager
+    from hookwire.workers import WorkerError
+    from hookwire.workers import cli as worker_cli
+
+    if not ns.venv_dir or not ns.plugin_dir:
+        return asyncio.run(worker_cli.serve(ns))
+    try:
+        venv = asyncio.run(VenvManager(Path(ns.venv_dir).resolve()).ensure(Path(ns.plugin_dir)))
+    except (VenvError, WorkerError) as exc:
+        print(f"hookwire worker: error: {exc}", file=sys.stderr)
+        return 2
+    python = str(venv.python)
+    args = [python, "-m", "hookwire.workers", "--plugin", str(ns.plugin_dir)]
+    args += ["--nats", ns.nats, "--concurrency", str(ns.concurrency)]
+    if ns.log_json is not None:
+        args.append("--log-json" if ns.log_json else "--log-pretty")
+    os.execv(python, args)  # the worker replaces this process: signals reach it directly
 
 
 def _no_workers(ns: argparse.Namespace) -> int:
@@ -105,6 +136,7 @@ async def _serve_router(
         return 1
     signals = SignalQueue(signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
     router, follower = await start_router(nc, config, follow=follow)
+    heartbeat = start_heartbeat(nc)  # HOOKWIRE_HEALTH_FILE, for container healthchecks
     log.info("router.ready", nats=url, config=router.config.file, revision=router.revision)
     while (await signals.next()) == signal.SIGHUP:
         if await _refresh(follower, router):
@@ -119,6 +151,8 @@ async def _serve_router(
     if follower is not None:
         await follower.stop()
     await router.drain()
+    if heartbeat is not None:
+        heartbeat.cancel()
     await nc.close()
     return 0
 

@@ -25,11 +25,13 @@ from hookwire.schemas import subjects
 
 log = structlog.get_logger("hookwire.supervisor")
 
-#: Defaults: a hung worker is killed within ``interval * misses + timeout`` (< 30 s).
+#: Defaults: a hung worker is killed within ``interval * (misses + 1)`` s (25 s) of its
+#: last answer.
 INTERVAL = 5.0
 TIMEOUT = 2.0
 MISSES = 4
-START_GRACE = 30.0
+#: a worker that never answered is counted missing only after this (slow plugin imports)
+START_GRACE = 60.0
 
 
 class HealthCheck:
@@ -68,8 +70,8 @@ class HealthCheck:
             self._task = None
 
     async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(self.interval)
+        while True:  # one round every ``interval`` s, its PING wait included
+            await asyncio.sleep(max(0.0, self.interval - self.timeout))
             try:
                 await self.check()
             except Exception:  # a check that fails (NATS down, say) is logged and retried
