@@ -16,7 +16,7 @@ from nats.micro.service import ServiceVerb
 
 from hookwire import client as hw
 from hookwire.router import load_config
-from hookwire.router._stack import Stack
+from hookwire.router._stack import Stack, StackError
 from hookwire.router.live._discovery import collect
 from hookwire.router.live._store import read_config_file
 from hookwire.schemas import subjects
@@ -175,17 +175,34 @@ async def test_a_pool_whose_plugin_config_changed_keeps_its_processes(
 # -- hookwire up: its own config first -------------------------------------------------
 
 
+def yes(what: str) -> bool:
+    return True
+
+
 async def test_up_stores_its_file_as_the_live_config_when_it_differs(
     url: str, tmp_path: Path
 ) -> None:
     a, b = write_config(tmp_path, A), write_config(tmp_path, B)
     await put_config(url, b)
     record, config = read_config_file(a, action="up")
-    async with Stack(config, nats_url=url, follow=True, seed=record) as stack:
+    forced = Stack(config, nats_url=url, follow=True, seed=record, confirm_overwrite=yes)
+    async with forced as stack:  # `up --force`: another live config is on this NATS
         async with await hw.connect(url, timeout=10) as gateway:
             got = outcome(await gateway.tool_pre_invoke("lookup", {"word": "gamma"}))
         revision = stack.revision
     assert (revision, await live_revision(url), got) == (2, 2, A.expect("gamma"))
+
+
+async def test_up_does_not_replace_another_live_config_without_force(
+    url: str, tmp_path: Path
+) -> None:
+    a, b = write_config(tmp_path, A), write_config(tmp_path, B)
+    await put_config(url, b)
+    record, config = read_config_file(a, action="up")
+    with pytest.raises(StackError, match=r"already has a live config \(revision 1.*--force"):
+        async with Stack(config, nats_url=url, follow=True, seed=record):
+            pass
+    assert await live_revision(url) == 1
 
 
 async def test_up_does_not_store_its_file_again_when_it_is_live(url: str, tmp_path: Path) -> None:
