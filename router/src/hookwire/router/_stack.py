@@ -37,7 +37,7 @@ from hookwire.router.pools._health import HealthCheck
 from hookwire.router.pools._supervisor import PoolSpec, Supervisor
 from hookwire.router.pools._venv import VenvManager
 from hookwire.router.pools._venvs import prepare_venvs
-from hookwire.schemas import PoolsStatus, subjects
+from hookwire.schemas import PoolsStatus, WorkerExited, subjects
 from hookwire.service import Service, connect
 
 log = structlog.get_logger("hookwire.up")
@@ -173,8 +173,8 @@ class Stack:
     async def _announce_exit(self, plugin: str, pid: int, code: int | None, alive: int) -> None:
         """Tell every router that a worker died (its calls in flight end at once)."""
         if self.nc is not None and self.nc.is_connected:
-            notice = {"plugin": plugin, "pid": pid, "code": code, "alive": alive}
-            await self.nc.publish(subjects.worker_exited(plugin), json.dumps(notice).encode())
+            notice = WorkerExited(plugin=plugin, pid=pid, code=code, alive=alive)
+            await self.nc.publish(subjects.worker_exited(plugin), _encode(notice))
 
     async def _rebuild(self, spec: PoolSpec) -> PoolSpec:
         """Make ``spec``'s venv again (it vanished, or its build failed before)."""

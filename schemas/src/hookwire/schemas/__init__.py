@@ -73,6 +73,8 @@ from ._status import (
     RecordStats,
     RouteCacheInfo,
     RouterStats,
+    WorkerCalls,
+    WorkerExited,
     WorkerStats,
 )
 
@@ -137,6 +139,8 @@ __all__ = [
     "ToolPostInvokePayload",
     "ToolPreInvokePayload",
     "Violation",
+    "WorkerCalls",
+    "WorkerExited",
     "WorkerReply",
     "WorkerRequest",
     "WorkerStats",

@@ -3,7 +3,8 @@
 Routers and workers put their stats in the ``data`` of each endpoint of their NATS micro
 ``$SRV.STATS`` answer; ``MicroStats`` and ``MicroPing`` read those answers (NATS's own
 ``io.nats.micro.v1`` formats, only the fields hookwire reads). Supervisors answer
-``hookwire.supervisor.status`` with a ``PoolsStatus``.
+``hookwire.supervisor.status`` with a ``PoolsStatus``, announce a worker's exit with a
+``WorkerExited``; workers tell the calls they hold with a ``WorkerCalls``.
 
 Evolution as for every wire type: new fields get defaults and are appended, a field's
 type never changes. Stats show every field, defaults included.
@@ -111,6 +112,25 @@ class PoolsStatus(_Status, frozen=True, kw_only=True, tag_field="type", tag=_tag
     """A supervisor's answer on ``hookwire.supervisor.status``: each of its pools."""
 
     pools: list[PoolStatus] = []
+
+
+class WorkerExited(_Status, frozen=True, kw_only=True, tag_field="type", tag=_tag("worker_exited")):
+    """A supervisor's notice on ``hookwire.worker.exited.<plugin>``: a worker died."""
+
+    plugin: str
+    pid: int
+    #: its exit code (negative: the signal that ended it); None when it never started
+    code: int | None = None
+    #: workers of that supervisor's pool still running (answers a router may wait for)
+    alive: int = 0
+
+
+class WorkerCalls(_Status, frozen=True, kw_only=True, tag_field="type", tag=_tag("worker_calls")):
+    """A worker's answer on ``hookwire.worker.inflight.<plugin>``: the calls it serves."""
+
+    pid: int
+    #: the reply subject of each request it is handling now
+    replies: list[str] = []
 
 
 class MicroEndpointStats(_Status, frozen=True, kw_only=True):

@@ -34,7 +34,7 @@ from ._registry import (
     SearchRequest,
 )
 from ._results import HOOK_RESULTS
-from ._status import PoolsStatus, RouterStats, WorkerStats
+from ._status import PoolsStatus, RouterStats, WorkerCalls, WorkerExited, WorkerStats
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 BASE_ID = "https://hookwire.dev/schemas/v1/"
@@ -57,6 +57,8 @@ MESSAGES: dict[str, type[msgspec.Struct]] = {
     "status/worker-stats.json": WorkerStats,
     "status/pools-status.json": PoolsStatus,
     "record.json": Record,
+    "status/worker-exited.json": WorkerExited,
+    "status/worker-calls.json": WorkerCalls,
 }
 
 _PAYLOAD_DOC = (

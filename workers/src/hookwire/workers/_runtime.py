@@ -13,7 +13,7 @@ import structlog
 from nats.aio.client import Client
 from nats.aio.msg import Msg
 
-from hookwire.schemas import WorkerStats, subjects
+from hookwire.schemas import WorkerCalls, WorkerStats, subjects
 from hookwire.service import Service
 
 from ._dispatch import Dispatcher
@@ -124,7 +124,8 @@ class Worker:
             # let requests that arrived first reach the service before answering
             for _ in range(3):
                 await asyncio.sleep(0)
-            await msg.respond(_encode_holding({"pid": pid, "replies": service.in_flight_replies()}))
+            calls = WorkerCalls(pid=pid, replies=service.in_flight_replies())
+            await msg.respond(_encode_holding(calls))
 
         # every worker answers (no queue group): a router asks after a worker of this
         # plugin died, and fails at once the calls no live worker holds

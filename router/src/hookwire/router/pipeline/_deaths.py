@@ -19,7 +19,7 @@ import structlog
 from nats.aio.client import Client
 from nats.aio.subscription import Subscription
 
-from hookwire.schemas import subjects
+from hookwire.schemas import WorkerCalls, WorkerExited, subjects
 from hookwire.service import Requests
 
 log = structlog.get_logger("hookwire.router")
@@ -33,21 +33,8 @@ class WorkerLost(Exception):
     """The worker serving a call died before it answered."""
 
 
-class _Exited(msgspec.Struct):
-    plugin: str
-    pid: int
-    code: int | None = None
-    #: workers of this supervisor's pool still running (the answers to wait for)
-    alive: int = 0
-
-
-class _Holding(msgspec.Struct):
-    pid: int
-    replies: list[str]
-
-
-_decode_exited = msgspec.json.Decoder(_Exited).decode
-_decode_holding = msgspec.json.Decoder(_Holding).decode
+_decode_exited = msgspec.json.Decoder(WorkerExited).decode
+_decode_holding = msgspec.json.Decoder(WorkerCalls).decode
 
 
 class DeathWatch:
@@ -81,7 +68,7 @@ class DeathWatch:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _settle(self, exited: _Exited) -> None:
+    async def _settle(self, exited: WorkerExited) -> None:
         prefix = subjects.plugin_subject(exited.plugin, "")
         suspects = self.requests.waiting_on(prefix)
         if not suspects:
