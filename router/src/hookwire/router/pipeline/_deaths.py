@@ -19,7 +19,7 @@ import structlog
 from nats.aio.client import Client
 from nats.aio.subscription import Subscription
 
-from hookwire.schemas import WorkerCalls, WorkerExited, subjects
+from hookwire.schemas import HookwireError, WorkerCalls, WorkerExited, subjects
 from hookwire.service import Requests
 
 log = structlog.get_logger("hookwire.router")
@@ -29,7 +29,7 @@ ANSWER_WINDOW = 0.15
 SECOND_ROUND_AFTER = 0.1
 
 
-class WorkerLost(Exception):
+class WorkerLost(HookwireError):
     """The worker serving a call died before it answered."""
 
 
