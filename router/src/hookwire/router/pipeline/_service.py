@@ -56,10 +56,10 @@ SERVICE_ERROR_CODES: dict[str, str] = {
     "internal": "500",
 }
 
+
 def idempotent_plugins(config: Config) -> frozenset[str]:
     """The plugins whose manifest declares their hooks idempotent (safe to call twice)."""
     return frozenset(p.manifest.name for p in config.packages.values() if p.manifest.idempotent)
-
 
 
 def error_reply(code: str, message: str, request_id: str = "") -> ErrorResponse:
