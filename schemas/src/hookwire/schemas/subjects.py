@@ -77,6 +77,32 @@ CONFIG_BUCKET = "hookwire-config"
 CONFIG_KEY = "config"
 
 
+def plugin_bucket(plugin: str) -> str:
+    """JetStream key-value bucket that holds one plugin's shared state (``Plugin.key_value``).
+
+    Every worker of the plugin, on any host, reads and writes it: a rate limiter keeps
+    its counters there, so its limit holds across the whole pool. A NATS role for the
+    plugin's workers grants ``plugin_bucket_subjects(plugin)``.
+    """
+    return f"{PREFIX}-state-{plugin}"
+
+
+def plugin_bucket_subjects(plugin: str) -> tuple[str, ...]:
+    """What a worker of ``plugin`` publishes to for its bucket (create, read, write).
+
+    ``$JS.API.STREAM.INFO``/``CREATE`` of the bucket's stream ``KV_<bucket>``, its
+    direct gets, and the bucket's keys ``$KV.<bucket>.>``; replies come on ``_INBOX.>``.
+    """
+    stream = f"KV_{plugin_bucket(plugin)}"
+    return (
+        f"$JS.API.STREAM.INFO.{stream}",
+        f"$JS.API.STREAM.CREATE.{stream}",
+        f"$JS.API.DIRECT.GET.{stream}.>",
+        f"$JS.API.STREAM.MSG.GET.{stream}",
+        f"$KV.{plugin_bucket(plugin)}.>",
+    )
+
+
 #: Micro service name (and queue group) of the plugin registry every router serves.
 REGISTRY_SERVICE = f"{PREFIX}-registry"
 REGISTRY_PREFIX = f"{PREFIX}.registry"

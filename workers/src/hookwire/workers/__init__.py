@@ -18,11 +18,12 @@ from ._errors import ManifestError, PluginLoadError, WorkerError
 from ._loader import LoadedPlugin, load_plugin, load_plugin_class
 from ._manifest import MANIFEST_FILE, Manifest, read_manifest
 from ._runtime import DEFAULT_CONCURRENCY, Worker, service_name
-from ._sdk import Block, Continue, HookResult, Plugin
+from ._sdk import STATE_TTL, Block, Continue, HookResult, Plugin
 
 __all__ = [
     "DEFAULT_CONCURRENCY",
     "MANIFEST_FILE",
+    "STATE_TTL",
     "Block",
     "Context",
     "Continue",

@@ -14,6 +14,9 @@ from typing import Any
 
 import msgspec
 import structlog
+from nats.aio.client import Client
+
+from ._sdk import Plugin
 
 log = structlog.get_logger("hookwire.workers")
 
@@ -33,9 +36,10 @@ class Instance:
 class Instances:
     """The plugin objects of one worker, by instance id (an explicit, per-worker cache)."""
 
-    def __init__(self, plugin_name: str, cls: type) -> None:
+    def __init__(self, plugin_name: str, cls: type, nc: Client | None = None) -> None:
         self._plugin_name = plugin_name
         self._cls = cls
+        self._nc = nc
         self._by_id: dict[str, Instance] = {}
         self._locks: dict[str, asyncio.Lock] = {}
         self._closing: set[asyncio.Task[None]] = set()
@@ -80,6 +84,9 @@ class Instances:
         own = msgspec.Raw(bytes(config))  # not a view that pins the whole request message
         decoded = self._config.decode(own)
         plugin = self._cls(decoded)
+        if isinstance(plugin, Plugin):  # its handle on the worker's connection
+            plugin.nats = self._nc
+            plugin.plugin_name = self._plugin_name
         setup = getattr(plugin, "setup", None)
         if setup is not None:
             await setup()

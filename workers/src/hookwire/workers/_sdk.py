@@ -13,7 +13,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import KW_ONLY, dataclass
-from typing import Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
+
+from hookwire.schemas import subjects
+
+if TYPE_CHECKING:
+    from nats.aio.client import Client
+    from nats.js.kv import KeyValue
+
+#: Seconds a value stays in a plugin's state bucket after its last write (``key_value``).
+STATE_TTL = 2 * 3600.0
 
 
 class Plugin:
@@ -23,8 +32,29 @@ class Plugin:
     instance, concurrently: keep per-request data in ``ctx.state`` or local variables.
     """
 
+    #: The worker's NATS connection and the plugin's name, set by the worker before
+    #: ``setup()`` (``None`` and ``""`` when the plugin is made outside a worker).
+    nats: Client | None = None
+    plugin_name: str = ""
+
     def __init__(self, config: Mapping[str, Any]) -> None:
         self.config = config
+
+    async def key_value(self) -> KeyValue:
+        """The plugin's own JetStream key-value bucket, created on first use.
+
+        Named ``subjects.plugin_bucket(<plugin>)`` (``hookwire-state-<plugin>``), shared
+        by every worker of the plugin; a value lives ``STATE_TTL`` seconds after its last
+        write. Call it from ``setup()``; raises ``RuntimeError`` outside a worker and
+        nats-py's errors when JetStream is unavailable.
+        """
+        if self.nats is None or not self.plugin_name:
+            raise RuntimeError("key_value() needs a worker: this plugin has no NATS connection")
+        from nats.js.api import KeyValueConfig  # only plugins that keep state pay for it
+
+        js = self.nats.jetstream()
+        bucket = subjects.plugin_bucket(self.plugin_name)
+        return await js.create_key_value(KeyValueConfig(bucket=bucket, ttl=STATE_TTL))
 
     async def setup(self) -> None:
         """Called once per instance, before its first hook call (open clients, load data)."""
