@@ -30,7 +30,14 @@ DEMO = ROOT / "plugins" / "demo.yaml"
 SECTION = "### The Python client"
 #: Plugins the snippet's event goes through; audit_logger (fire_and_forget, writes a
 #: file) is left out: nothing waits for it.
-PLUGINS = ("arg_size_guard", "deny_list", "schema_guard", "content_moderation", "pii_filter")
+PLUGINS = (
+    "rate_limiter",
+    "arg_size_guard",
+    "deny_list",
+    "schema_guard",
+    "content_moderation",
+    "pii_filter",
+)
 
 
 def readme_blocks(language: str) -> list[str]:

@@ -88,12 +88,30 @@ def _steps() -> list[tuple[str, Step]]:
             lambda c: c.tool_pre_invoke("post_comment", {"text": "this build is bullshit, fix it"}),
         ),
         (
+            f"{2 * BURST + 1} calls of one user at once, over rate_limiter's "
+            f'by_user "{BURST}/m" (shared by its 2 workers): {BURST} pass, then 429',
+            _burst,
+        ),
+        (
             "an HTTP-level event (no entity): allowed and audited",
             lambda c: c.http_pre_request(
                 "/mcp", "POST", headers={"content-type": "application/json"}
             ),
         ),
     ]
+
+
+#: rate_limiter's by_user limit in plugins/demo.yaml.
+BURST = 20
+
+
+async def _burst(c: hw.Client) -> hw.HookResult[Any]:
+    """2 x BURST + 1 calls of one (new) user, so one is refused even if a window turns
+    over during the burst; the counters are shared by the pool, in NATS."""
+    user = f"burst-{uuid.uuid4().hex[:8]}@example.com"
+    calls = [c.tool_pre_invoke("search", {"q": n}, user=user) for n in range(2 * BURST + 1)]
+    results = await asyncio.gather(*calls)
+    return next((r for r in results if r.blocked), results[-1])
 
 
 def cmd_demo(ns: argparse.Namespace) -> int:
@@ -137,7 +155,7 @@ async def _demo(config: Any, nats_url: str | None, worker_env: dict[str, str], v
 
 
 async def _run_steps(url: str) -> bool:
-    expected = ["allow", "allow", "block", "block", "block", "block", "allow", "allow"]
+    expected = ["allow", "allow", "block", "block", "block", "block", "allow", "block", "allow"]
     ok = True
     async with await hw.connect(url, timeout=15) as gateway:
         for n, ((title, step), want) in enumerate(zip(_steps(), expected, strict=True), 1):
