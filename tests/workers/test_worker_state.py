@@ -32,3 +32,23 @@ async def test_key_value_outside_a_worker_says_why() -> None:
 def test_the_bucket_and_its_subjects_are_named_after_the_plugin() -> None:
     assert subjects.plugin_bucket("rate_limiter") == "hookwire-state-rate_limiter"
     assert "$KV.hookwire-state-rate_limiter.>" in subjects.plugin_bucket_subjects("rate_limiter")
+
+
+class _Picky:
+    def __init__(self, config: dict[str, object]) -> None:
+        if config.get("bad"):
+            raise ValueError("policies:2:1: nope")
+
+
+async def test_a_failed_instance_is_listed_until_it_works() -> None:
+    import msgspec
+
+    from hookwire.workers._instances import Instances
+
+    instances = Instances("picky", _Picky)
+    with pytest.raises(ValueError):
+        await instances.acquire("i1", msgspec.Raw(b'{"bad": true}'))
+    assert instances.failed == {"i1": "ValueError: policies:2:1: nope"}
+    inst = await instances.acquire("i1", msgspec.Raw(b"{}"))
+    instances.release(inst)
+    assert instances.failed == {}

@@ -87,6 +87,9 @@ class WorkerStats(_Status, frozen=True, kw_only=True):
     errors: dict[str, int] = {}
     #: durable fire_and_forget calls: ``acked``, ``retried``, ``dead_letters``
     fire_and_forget: dict[str, int] = {}
+    #: instances whose construction or ``setup()`` failed, with the error: each call of
+    #: theirs is answered with it, until a config change or a retry makes them work
+    failed_instances: dict[str, str] = {}
 
 
 class PoolStatus(_Status, frozen=True, kw_only=True):

@@ -43,6 +43,8 @@ class Instances:
         self._by_id: dict[str, Instance] = {}
         self._locks: dict[str, asyncio.Lock] = {}
         self._closing: set[asyncio.Task[None]] = set()
+        #: instance id -> why its construction or setup() failed last (cleared on success)
+        self.failed: dict[str, str] = {}
         self._config = msgspec.json.Decoder(dict[str, Any])
 
     def __len__(self) -> int:
@@ -71,7 +73,12 @@ class Instances:
             old = self._by_id.get(instance_id)
             if old is not None and old.config_raw == config:
                 return old
-            new = await self._create(instance_id, config)
+            try:
+                new = await self._create(instance_id, config)
+            except Exception as exc:
+                self.failed[instance_id] = f"{type(exc).__name__}: {exc}"
+                raise
+            self.failed.pop(instance_id, None)
             self._by_id[instance_id] = new
         if old is not None:
             log.info("plugin.instance.reconfigured", plugin=self._plugin_name, instance=instance_id)

@@ -101,6 +101,7 @@ class Worker:
                 instances=len(instances),
                 errors=dict(dispatcher.errors),
                 fire_and_forget=dict(durable.counts),
+                failed_instances=dict(instances.failed),
             ),
         )
 

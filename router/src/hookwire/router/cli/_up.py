@@ -288,14 +288,22 @@ def summarize(stats: list[MicroStats], pools: list[PoolStatus]) -> dict[str, Any
             plugin = s.metadata.get("plugin", s.name)
             row = workers.setdefault(
                 plugin,
-                {"plugin": plugin, "processes": 0, "requests": 0, "errors": 0, "dead_letters": 0},
+                {
+                    "plugin": plugin,
+                    "processes": 0,
+                    "requests": 0,
+                    "errors": 0,
+                    "dead_letters": 0,
+                    "failed_instances": {},
+                },
             )
             row["processes"] += 1
             row["requests"] += s.num_requests
             row["errors"] += s.num_errors
             with contextlib.suppress(msgspec.ValidationError):
-                durable = s.endpoint_data(WorkerStats).fire_and_forget
-                row["dead_letters"] += durable.get("dead_letters", 0)
+                data = s.endpoint_data(WorkerStats)
+                row["dead_letters"] += data.fire_and_forget.get("dead_letters", 0)
+                row["failed_instances"].update(data.failed_instances)
     return {
         "routers": routers,
         "workers": sorted(workers.values(), key=lambda r: r["plugin"]),
@@ -331,6 +339,8 @@ def render_status(report: dict[str, Any]) -> list[str]:
             f"{count(w['requests'], 'request')}  {count(w['errors'], 'error')}"
             + (f"  {count(w['dead_letters'], 'dead letter')}" if w.get("dead_letters") else "")
         )
+        for instance, error in sorted(w.get("failed_instances", {}).items()):
+            lines.append(f"    instance {instance} FAILED: {error}")
     if report["pools"]:
         lines.append("supervised pools:")
         for p in report["pools"]:
