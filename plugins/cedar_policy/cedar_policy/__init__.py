@@ -1,0 +1,5 @@
+"""hookwire plugin: authorizes events with Cedar policies."""
+
+from .plugin import CedarPolicy
+
+__all__ = ["CedarPolicy"]
