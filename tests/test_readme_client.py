@@ -32,6 +32,7 @@ SECTION = "### The Python client"
 #: file) is left out: nothing waits for it.
 PLUGINS = (
     "rate_limiter",
+    "cedar_policy",
     "arg_size_guard",
     "deny_list",
     "schema_guard",

@@ -88,6 +88,12 @@ def _steps() -> list[tuple[str, Step]]:
             lambda c: c.tool_pre_invoke("post_comment", {"text": "this build is bullshit, fix it"}),
         ),
         (
+            "an admin-tagged tool called by someone else: denied by a Cedar policy",
+            lambda c: c.tool_pre_invoke(
+                "delete_user", {"id": 42}, user="mallory@example.com", tags=["admin"]
+            ),
+        ),
+        (
             f"{2 * BURST + 1} calls of one user at once, over rate_limiter's "
             f'by_user "{BURST}/m" (shared by its 2 workers): {BURST} pass, then 429',
             _burst,
@@ -155,7 +161,18 @@ async def _demo(config: Any, nats_url: str | None, worker_env: dict[str, str], v
 
 
 async def _run_steps(url: str) -> bool:
-    expected = ["allow", "allow", "block", "block", "block", "block", "allow", "block", "allow"]
+    expected = [
+        "allow",
+        "allow",
+        "block",
+        "block",
+        "block",
+        "block",
+        "allow",
+        "block",
+        "block",
+        "allow",
+    ]
     ok = True
     async with await hw.connect(url, timeout=15) as gateway:
         for n, ((title, step), want) in enumerate(zip(_steps(), expected, strict=True), 1):
