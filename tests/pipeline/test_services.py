@@ -85,7 +85,14 @@ async def test_status_json_lists_the_router_and_worker_processes(
     assert router["id"] == dep.router.service.id
     assert router["events"] == {"allow": 2}
     assert report["workers"] == [
-        {"plugin": "echo_upper", "processes": 1, "requests": 2, "errors": 0, "dead_letters": 0}
+        {
+            "plugin": "echo_upper",
+            "processes": 1,
+            "requests": 2,
+            "errors": 0,
+            "dead_letters": 0,
+            "failed_instances": {},
+        }
     ]
 
 
