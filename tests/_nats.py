@@ -43,15 +43,19 @@ def find_nats_server_binary() -> Path:
 
 
 class NatsServer:
-    """One nats-server process on 127.0.0.1 with JetStream in ``store_dir``.
+    """One nats-server process on 127.0.0.1 with JetStream in ``store_dir`` (unless
+    ``jetstream=False``).
 
     The first ``start()`` lets the server pick a free port (``-p -1``) and reads it back
     from its ports file; later starts reuse that port and the same store, so a test can
     stop and restart "the same" server.
     """
 
-    def __init__(self, base_dir: Path, *, binary: Path | None = None) -> None:
+    def __init__(
+        self, base_dir: Path, *, binary: Path | None = None, jetstream: bool = True
+    ) -> None:
         self.binary = binary or find_nats_server_binary()
+        self.jetstream = jetstream
         self.base_dir = base_dir
         self.store_dir = base_dir / "store"
         self.log_path = base_dir / "nats-server.log"
@@ -86,10 +90,10 @@ class NatsServer:
             str(self.binary),
             "-a", HOST,
             "-p", port_arg,
-            "-js",
-            "-sd", str(self.store_dir),
             "--ports_file_dir", str(self._ports_dir),
         ]  # fmt: skip
+        if self.jetstream:
+            cmd += ["-js", "-sd", str(self.store_dir)]
         self._log = self.log_path.open("ab")
         self._proc = subprocess.Popen(
             cmd, stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT

@@ -67,3 +67,27 @@ async def test_two_workers_admit_exactly_the_limit_of_100_concurrent_events(
     assert violation.http_headers["X-RateLimit-Limit"] == "30"
     assert int(violation.http_headers["Retry-After"]) >= 1
     assert violation.details["retry_delay_ms"] > 0
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize(("fail_mode", "decision"), [("closed", "block"), ("open", "allow")])
+async def test_without_jetstream_the_fail_mode_decides(
+    tmp_path: Path, fail_mode: str, decision: str
+) -> None:
+    config = config_text(tmp_path, by_user="30/m", fail_mode=fail_mode)
+    with NatsServer(tmp_path / "nats", jetstream=False) as server:
+        async with (
+            Stack(config, nats_url=server.url, data_dir=tmp_path, router=True) as stack,
+            await hookwire.client.connect(stack.url, timeout=30) as gateway,
+        ):
+            result = await gateway.tool_pre_invoke("search", {"q": 1}, user="u@example.com")
+    assert result.decision == decision, result.error
+    if fail_mode == "closed":
+        assert result.violation is not None
+        assert (result.violation.code, result.violation.http_status_code) == (
+            "BACKEND_UNAVAILABLE",
+            503,
+        )
+        assert "state bucket" in result.violation.details["error"]
+    else:
+        assert result.trace[0].status == "completed"

@@ -85,6 +85,7 @@ async def test_stats_count_requests_and_errors(
     assert endpoint["data"] == {
         "instances": 1,
         "errors": {"request": 0, "deadline": 0, "plugin": 1, "timeout": 0},
+        "failed_instances": {},
         "fire_and_forget": {},
     }
 
