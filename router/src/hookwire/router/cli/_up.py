@@ -301,9 +301,9 @@ def summarize(stats: list[MicroStats], pools: list[PoolStatus]) -> dict[str, Any
             row["requests"] += s.num_requests
             row["errors"] += s.num_errors
             with contextlib.suppress(msgspec.ValidationError):
-                data = s.endpoint_data(WorkerStats)
-                row["dead_letters"] += data.fire_and_forget.get("dead_letters", 0)
-                row["failed_instances"].update(data.failed_instances)
+                worker = s.endpoint_data(WorkerStats)
+                row["dead_letters"] += worker.fire_and_forget.get("dead_letters", 0)
+                row["failed_instances"].update(worker.failed_instances)
     return {
         "routers": routers,
         "workers": sorted(workers.values(), key=lambda r: r["plugin"]),
