@@ -14,6 +14,7 @@ from hookwire.router import config_from_text
 from hookwire.router._stack import Stack
 from hookwire.router.cli._up import render_status, summarize
 from hookwire.router.live._discovery import collect_stats
+from hookwire.schemas import HttpAuthCheckPermissionResultPayload
 
 PLUGINS = Path(__file__).resolve().parents[2] / "plugins"
 
@@ -73,7 +74,12 @@ async def test_cedar_allows_denies_and_reports_a_broken_policy_set(
     assert untagged.decision == "block"
     assert untagged.violation is not None and untagged.violation.details["policies"] == []
     assert grant.decision == "allow", grant.error
+    assert grant.result == HttpAuthCheckPermissionResultPayload(
+        granted=True, reason="permitted by policy grant-read"
+    )
+    assert grant.decided_by == ["cedar"]
     assert refused.decision == "block"
+    assert refused.violation is not None and refused.violation.code == "CEDAR_DENY"
 
 
 @pytest.mark.integration

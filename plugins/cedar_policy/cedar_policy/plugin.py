@@ -9,7 +9,10 @@ import cedarpy
 import msgspec
 import structlog
 
-from hookwire.schemas import HttpAuthCheckPermissionPayload
+from hookwire.schemas import (
+    HttpAuthCheckPermissionPayload,
+    HttpAuthCheckPermissionResultPayload,
+)
 from hookwire.workers import Block, Context, Continue, Plugin
 
 from ._request import CedarRequest, entity_request, permission_request
@@ -75,14 +78,19 @@ class CedarPolicy(Plugin):
     async def http_auth_check_permission(
         self, payload: HttpAuthCheckPermissionPayload, ctx: Context
     ) -> Block | Continue:
-        """A deny blocks with the reason; a grant goes on with the permitting policies in
-        metadata (a typed grant result awaits the hook results of the wire)."""
+        """A deny blocks with the reason (failing closed for a gateway that reads only the
+        decision); a grant answers the hook's result ``granted: true``, naming the
+        permitting policies, which are also in metadata."""
         request = permission_request(payload, ctx.hook)
         result = self.decide(request)
         if not result.allowed:
             return self._deny(request, result)
         policies = _policy_ids(result)
-        return Continue(metadata={"cedar": {"decision": "allow", "policies": policies}})
+        reason = f"permitted by policy {', '.join(policies)}" if policies else "permitted"
+        return Continue(
+            metadata={"cedar": {"decision": "allow", "policies": policies}},
+            result=HttpAuthCheckPermissionResultPayload(granted=True, reason=reason),
+        )
 
     def _deny(self, request: CedarRequest, result: cedarpy.AuthzResult) -> Block:
         policies = _policy_ids(result)

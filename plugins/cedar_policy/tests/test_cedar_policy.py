@@ -15,6 +15,7 @@ from hookwire.schemas import (
     AgentPreInvokePayload,
     Entity,
     HttpAuthCheckPermissionPayload,
+    HttpAuthCheckPermissionResultPayload,
     PromptPrehookPayload,
     RequestContext,
     ResourcePreFetchPayload,
@@ -123,6 +124,9 @@ async def test_the_permission_hook_grants_or_denies_with_a_reason(plugin: CedarP
     grant = await plugin.http_auth_check_permission(read, ctx("http_auth_check_permission"))
     assert isinstance(grant, Continue)
     assert grant.metadata == {"cedar": {"decision": "allow", "policies": ["grant-read"]}}
+    assert grant.result == HttpAuthCheckPermissionResultPayload(
+        granted=True, reason="permitted by policy grant-read"
+    )
     write = HttpAuthCheckPermissionPayload(user_email="a@x.io", permission="tools.write")
     deny = await plugin.http_auth_check_permission(write, ctx("http_auth_check_permission"))
     assert isinstance(deny, Block) and "no policy permits it" in deny.reason
