@@ -166,6 +166,7 @@ ROUTER_LAYERS: dict[str, int] = {
     "pools": 4,
     "live": 5,
     "_stack": 6,
+    "admin": 6,
     "cli": 7,
     "testing": 7,
     "__init__": 8,
@@ -230,8 +231,8 @@ def _router_layer(parts: list[str]) -> str:
 
 
 def test_router_sub_packages_import_only_downward() -> None:
-    """cli -> _stack -> live -> pipeline, pools -> delivery, record -> config -> catalog ->
-    routing."""
+    """cli -> _stack, admin -> live -> pipeline, pools -> delivery, record -> config ->
+    catalog -> routing."""
     router = REPO / "router" / "src" / "hookwire" / "router"
     bad = []
     for path in sorted(router.rglob("*.py")):

@@ -10,8 +10,9 @@ import nats.js.errors
 from nats.js.api import ConsumerInfo
 
 from hookwire.router import load_config
-from hookwire.router.cli._up import render_status, summarize
+from hookwire.router.cli._up import render_status
 from hookwire.router.live._discovery import collect_stats
+from hookwire.router.live._status import summarize
 from hookwire.schemas import subjects
 
 from ._kit import Deploy, read_log, rec, started_tags, wait_until, write_config

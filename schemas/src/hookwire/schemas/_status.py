@@ -145,6 +145,8 @@ class MicroEndpointStats(_Status, frozen=True, kw_only=True):
     num_requests: int = 0
     num_errors: int = 0
     data: Any = None
+    #: total time spent answering, in nanoseconds (NATS micro's own figure)
+    processing_time: int = 0
 
 
 class MicroStats(

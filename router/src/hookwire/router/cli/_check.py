@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import difflib
 import json
 import sys
 from typing import Any
-
-import msgspec
 
 from hookwire.router.cli._options import add_config_argument, add_config_option
 from hookwire.router.cli._render import count
 from hookwire.router.config._load import load_config
 from hookwire.router.config._migrate import migrate
 from hookwire.router.errors import ConfigError
-from hookwire.router.routing._event import EventMismatch, complete_event, payload_mapping
-from hookwire.router.routing._explain import explain, render
-from hookwire.schemas import BUILTIN_HOOKS, ENTITY_TYPES, Entity, GatewayRequest
+from hookwire.router.routing._explain import ExplainRefused, explain, explain_event, render
+from hookwire.schemas import ENTITY_TYPES
 
 
 def _json_object(text: str) -> dict[str, Any]:
@@ -32,22 +28,6 @@ def _json_object(text: str) -> dict[str, Any]:
             f"expected a JSON object ({{...}}), got {type(value).__name__}: {text}"
         )
     return value
-
-
-#: Per entity hook family: the entity type and the payload field naming the entity.
-FAMILIES = {
-    "tool": ("tool", "name"),
-    "prompt": ("prompt", "prompt_id"),
-    "resource": ("resource", "uri"),
-    "agent": ("agent", "agent_id"),
-}
-
-
-def entity_type_of(hook: str) -> str | None:
-    """The entity type of a built-in entity hook (``tool_pre_invoke``: ``tool``), as
-    ``hookwire send`` and the router derive it; None for HTTP and custom hooks."""
-    family = FAMILIES.get(hook.split("_", 1)[0])
-    return family[0] if family is not None and hook in BUILTIN_HOOKS else None
 
 
 def add_parsers(sub: Any) -> None:
@@ -139,68 +119,32 @@ def cmd_check(ns: argparse.Namespace) -> int:
     return 1 if ns.strict and warnings else 0
 
 
-def default_payload(hook: str, name: str | None, args: dict[str, Any] | None) -> dict[str, Any]:
-    """A minimal payload for ``hook`` carrying ``name`` and ``args`` where the hook has them."""
-    family = FAMILIES.get(hook.split("_", 1)[0])
-    key = family[1] if family is not None else None
-    payload: dict[str, Any] = {}
-    if key is not None:
-        payload[key] = name or ""
-    if args is not None:
-        payload["args"] = args
-    return payload
-
-
-def _explain_entity(ns: argparse.Namespace, payload: dict[str, Any]) -> Entity | str | None:
-    """The event's entity, or why there can be none (a message)."""
-    entity_type: Any = ns.entity_type or entity_type_of(ns.hook)  # one of ENTITY_TYPES
-    if entity_type is None:
-        return None
-    field = FAMILIES.get(entity_type, ("", ""))[1]
-    name = ns.name or (payload.get(field) if field else None)
-    if not name:
-        return f"--name is required for a {entity_type} entity (or give --payload with {field!r})"
-    tags = [t.strip() for t in ns.tags.split(",") if t.strip()]
-    return Entity(
-        type=entity_type, name=str(name), id=ns.entity_id, tags=tags, metadata=ns.metadata
-    )
-
-
 def cmd_explain(ns: argparse.Namespace) -> int:
     try:
         config = load_config(ns.config)
     except ConfigError as exc:
         return _fail(exc)
-    if ns.hook not in config.known_hooks:
-        close = difflib.get_close_matches(ns.hook, config.known_hooks, n=1)
-        hint = (
-            f"did you mean {close[0]}?"
-            if close
-            else "known: " + ", ".join(sorted(config.known_hooks))
+    try:
+        event = explain_event(
+            config.known_hooks,
+            ns.hook,
+            entity_type=ns.entity_type,
+            name=ns.name,
+            entity_id=ns.entity_id,
+            tags=ns.tags.split(","),
+            metadata=ns.metadata,
+            args=ns.args,
+            payload=ns.payload,
+            server_name=ns.server_name,
+            server_id=ns.server_id,
+            gateway_id=ns.gateway_id,
+            user=ns.user,
+            tenant_id=ns.tenant_id,
+            agent=ns.agent,
         )
-        print(f"hookwire explain: unknown hook {ns.hook!r} ({hint})", file=sys.stderr)
-        return 1
-    payload = ns.payload if ns.payload is not None else default_payload(ns.hook, ns.name, ns.args)
-    entity = _explain_entity(ns, payload)
-    if isinstance(entity, str):
-        print(f"hookwire explain: {entity}", file=sys.stderr)
-        return 2
-    event = GatewayRequest(
-        hook=ns.hook,
-        entity=entity,
-        server_name=ns.server_name,
-        server_id=ns.server_id,
-        gateway_id=ns.gateway_id,
-        user=ns.user,
-        tenant_id=ns.tenant_id,
-        agent=ns.agent,
-        payload=msgspec.Raw(msgspec.json.encode(payload)),
-    )
-    try:  # complete it as the router does: routing follows what the plugins will see
-        event = complete_event(event, payload_mapping(event))
-    except EventMismatch as exc:
-        print(f"hookwire explain: the router would refuse this event: {exc}", file=sys.stderr)
-        return 2
+    except ExplainRefused as exc:
+        print(f"hookwire explain: {exc}", file=sys.stderr)
+        return 1 if exc.unknown_hook else 2
     exp = explain(config, event)
     if ns.json:
         print(json.dumps(exp.to_json(), indent=2, default=dict))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import signal
 import sys
 import tempfile
 import uuid
@@ -14,12 +15,15 @@ from typing import Any
 
 from hookwire import client as hw
 from hookwire.router._stack import Stack
+from hookwire.router.admin._server import AdminServer
+from hookwire.router.cli._admin import add_admin_listen_option, start_admin
 from hookwire.router.cli._options import add_folder_options, add_nats_options, given
 from hookwire.router.cli._render import render_result
 from hookwire.router.config._load import load_config
 from hookwire.router.errors import ConfigError, StackError
+from hookwire.router.live._store import read_config_file
 from hookwire.router.pools._folders import folders
-from hookwire.service import configure_logging
+from hookwire.service import SignalQueue, configure_logging
 
 #: The demo config in a source checkout: <repo>/plugins/demo.yaml.
 DEMO_CONFIG = Path(__file__).resolve().parents[5] / "plugins" / "demo.yaml"
@@ -41,6 +45,12 @@ def add_parsers(sub: Any) -> None:
     add_nats_options(p, default=None, help_text="use this NATS server instead of an embedded one")
     add_folder_options(p, data=False)
     p.add_argument("--verbose", action="store_true", help="show the services' log lines")
+    p.add_argument(
+        "--keep",
+        action="store_true",
+        help="after the events, keep everything (and the admin pages) running until Ctrl-C",
+    )
+    add_admin_listen_option(p)
     p.set_defaults(func=cmd_demo)
 
 
@@ -136,20 +146,37 @@ def cmd_demo(ns: argparse.Namespace) -> int:
     # venvs outlive the run (beside the config unless told): a rerun reuses them
     venvs = folders(config, venv_dir=given(ns, "venv_dir")).venvs
     worker_env = {"HOOKWIRE_LOG_LEVEL": level} if level else {}
-    return asyncio.run(_demo(config, ns.nats, worker_env, venvs))
+    return asyncio.run(_demo(config, ns.nats, worker_env, venvs, ns))
 
 
-async def _demo(config: Any, nats_url: str | None, worker_env: dict[str, str], venvs: Path) -> int:
+async def _demo(
+    config: Any,
+    nats_url: str | None,
+    worker_env: dict[str, str],
+    venvs: Path,
+    ns: argparse.Namespace,
+) -> int:
     with tempfile.TemporaryDirectory(prefix="hookwire-demo-") as tmp:
         print("starting NATS, the router and one worker pool per plugin ...", flush=True)
         try:
             stack_ = Stack(
-                config, nats_url=nats_url, data_dir=Path(tmp), worker_env=worker_env, venv_dir=venvs
+                config,
+                nats_url=nats_url,
+                data_dir=Path(tmp),
+                worker_env=worker_env,
+                venv_dir=venvs,
+                follow=True,  # the demo's config is the live one: the admin pages show it
+                seed=read_config_file(config.file, action="up")[0],
             )
             async with stack_ as stack:
                 print(*stack.describe(), sep="\n", flush=True)
+                admin = await start_admin(stack, ns)
                 ok = await _run_steps(stack.url)
                 audit = await _audit_lines(Path(tmp) / "audit.jsonl", expected=len(_steps()))
+                if ns.keep:
+                    await _wait_for_ctrl_c(admin)
+                if admin is not None:
+                    await admin.stop()
         except StackError as exc:
             print(f"hookwire demo: {exc}", file=sys.stderr)
             return 1
@@ -158,6 +185,14 @@ async def _demo(config: Any, nats_url: str | None, worker_env: dict[str, str], v
         print(f"  {line}")
     print("\nall services stopped cleanly." if ok else "\nsome events did not go as expected.")
     return 0 if ok else 1
+
+
+async def _wait_for_ctrl_c(admin: AdminServer | None) -> None:
+    where = f" (admin pages: {admin.url})" if admin is not None else ""
+    print(f"\neverything keeps running{where}; Ctrl-C stops it.", flush=True)
+    signals = SignalQueue(signal.SIGTERM, signal.SIGINT)
+    await signals.next()
+    signals.close()
 
 
 async def _run_steps(url: str) -> bool:

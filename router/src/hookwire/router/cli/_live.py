@@ -17,16 +17,9 @@ from hookwire.router.cli._render import count
 from hookwire.router.cli._service import DEFAULT_NATS
 from hookwire.router.config._load import Config
 from hookwire.router.errors import ConfigError, LiveConfigError
+from hookwire.router.live._history import history_rows, rollback_record, rollback_target, what
 from hookwire.router.live._routers import following_routers, wait_routers_on
-from hookwire.router.live._store import (
-    ConfigRecord,
-    ConfigStore,
-    Revision,
-    load_record,
-    new_record,
-    read_config_file,
-    same_config,
-)
+from hookwire.router.live._store import ConfigRecord, ConfigStore, read_config_file
 from hookwire.service import connect
 
 
@@ -183,51 +176,8 @@ def cmd_apply(ns: argparse.Namespace) -> int:
 
 def cmd_rollback(ns: argparse.Namespace) -> int:
     async def body(nc: Client, store: ConfigStore) -> int:
-        history = await store.history()
-        if not history:
-            print("hookwire rollback: no config has been applied yet", file=sys.stderr)
-            return 1
-        live = history[-1]
-        # without REVISION: the latest earlier revision that configures something else
-        earlier = [r for r in history[:-1] if not same_config(r.record, live.record)]
-        if ns.revision is None and not earlier:
-            print(
-                f"hookwire rollback: nothing to roll back to: no revision kept before "
-                f"{live.revision} differs from it",
-                file=sys.stderr,
-            )
-            return 1
-        if ns.revision == live.revision:
-            print(
-                f"hookwire rollback: revision {live.revision} is the live config", file=sys.stderr
-            )
-            return 1
-        target = earlier[-1] if ns.revision is None else await store.get(ns.revision)
-        if same_config(target.record, live.record):
-            print(
-                f"hookwire rollback: unchanged: revision {target.revision} is the same config "
-                f"as the live revision {live.revision}; nothing stored",
-                file=sys.stderr,
-            )
-            return 1
-        try:
-            config = load_record(target.record)
-        except ConfigError as exc:
-            print(
-                f"hookwire rollback: revision {target.revision} no longer loads here; "
-                f"nothing stored\n{exc}",
-                file=sys.stderr,
-            )
-            return 1
-        old = target.record
-        record = new_record(
-            old.text,
-            old.file,
-            old.base_dir,
-            action="rollback",
-            rollback_of=target.revision,
-            message=ns.message,
-        )
+        target = await rollback_target(store, ns.revision)
+        record, config = rollback_record(target, ns.message)
         revision = await store.put(record)
         print(
             f"rolled back to revision {target.revision} as revision {revision}: "
@@ -238,23 +188,10 @@ def cmd_rollback(ns: argparse.Namespace) -> int:
     return _run("rollback", ns.nats, body)
 
 
-def _row(rev: Revision, live: bool) -> dict[str, Any]:
-    record = msgspec.to_builtins(rev.record)
-    record.pop("text", None)
-    record.pop("type", None)
-    return {"revision": rev.revision, "live": live, **record}
-
-
-def _what(record: ConfigRecord) -> str:
-    if record.action == "rollback" and record.rollback_of is not None:
-        return f"rollback to {record.rollback_of}"
-    return record.action
-
-
 def cmd_history(ns: argparse.Namespace) -> int:
     async def body(nc: Client, store: ConfigStore) -> int:
         history = await store.history()
-        rows = [_row(r, i == len(history) - 1) for i, r in enumerate(history)]
+        rows = history_rows(history)
         if ns.json:
             print(json.dumps(rows, indent=2))
             return 0
@@ -269,7 +206,7 @@ def cmd_history(ns: argparse.Namespace) -> int:
             mark = "*" if i == len(history) - 1 else " "
             line = (
                 f"{mark} {rev.revision:>5}  {r.applied_at:<25} {r.applied_by:<24} "
-                f"{_what(r):<16} {r.sha256[:12]}  {r.file}"
+                f"{what(r):<16} {r.sha256[:12]}  {r.file}"
             )
             print(line + (f"  ({r.message})" if r.message else ""))
         return 0
@@ -288,8 +225,7 @@ def cmd_show(ns: argparse.Namespace) -> int:
             return 0
         r = rev.record
         print(
-            f"# revision {rev.revision}: {_what(r)} of {r.file} by {r.applied_by} at "
-            f"{r.applied_at}",
+            f"# revision {rev.revision}: {what(r)} of {r.file} by {r.applied_by} at {r.applied_at}",
             file=sys.stderr,
         )
         sys.stdout.write(r.text)

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 from importlib import metadata
 
+from hookwire.router.cli import _admin as _cmd_admin
 from hookwire.router.cli import _check as _cmd_config
 from hookwire.router.cli import _demo as _cmd_demo
 from hookwire.router.cli import _live as _cmd_live
@@ -50,6 +51,7 @@ def build_parser() -> Parser:
     _cmd_plugins.add_parsers(sub)
     _cmd_live.add_parsers(sub)
     _cmd_record.add_parsers(sub)
+    _cmd_admin.add_parsers(sub)
     return parser
 
 

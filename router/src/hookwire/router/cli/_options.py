@@ -37,6 +37,10 @@ SHARED = {
     "log_level": "LOG_LEVEL",
     "follow": "FOLLOW",
     "plugin_dir": "PLUGIN_DIR",
+    # the admin service's, whether hookwire admin, up or demo runs it
+    "admin_listen": "ADMIN_LISTEN",
+    "admin_token": "ADMIN_TOKEN",
+    "admin_read_token": "ADMIN_READ_TOKEN",
 }
 
 _TRUE = ("1", "true", "yes", "on")

@@ -14,17 +14,16 @@ import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import msgspec
-from nats.errors import NoRespondersError
-from nats.errors import TimeoutError as NatsTimeout
 from pydantic import ValidationError
 
 from hookwire.router._yaml import load_yaml
 from hookwire.router.catalog._manifest import PluginPackage, discover, pydantic_problems
 from hookwire.router.catalog._maturity import LEVELS
 from hookwire.router.catalog._registry import Registry
+from hookwire.router.catalog._registry_client import ReplyT, registry_request
 from hookwire.router.catalog.manifest_schema import schema_text
 from hookwire.router.cli._options import (
     add_commands,
@@ -56,7 +55,6 @@ from hookwire.schemas import (
 )
 from hookwire.service import configure_logging, connect
 
-ReplyT = TypeVar("ReplyT", ListReply, GetReply, SearchReply)
 _encode = msgspec.json.Encoder().encode
 
 
@@ -183,16 +181,9 @@ async def ask(
     except Exception as exc:
         raise SourceError(f"cannot connect to NATS at {url}: {exc!r}") from None
     try:
-        msg = await nc.request(subject, _encode(request), timeout=timeout)
-    except NoRespondersError:
-        raise SourceError(
-            f"no registry at {url}: no router is running there (hookwire router / up)"
-        ) from None
-    except NatsTimeout:
-        raise SourceError(f"the registry at {url} did not answer within {timeout:g}s") from None
+        return await registry_request(nc, subject, request, kind, timeout, url)
     finally:
         await nc.close()
-    return msgspec.json.decode(msg.data, type=kind)
 
 
 def _answer(

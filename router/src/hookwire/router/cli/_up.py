@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import signal
 import sys
@@ -15,6 +14,12 @@ import msgspec
 
 from hookwire import client as hw
 from hookwire.router._stack import Stack
+from hookwire.router.cli._admin import (
+    add_admin_listen_option,
+    check_listen,
+    start_admin,
+    tokens_from,
+)
 from hookwire.router.cli._options import (
     add_config_option,
     add_folder_options,
@@ -27,20 +32,10 @@ from hookwire.router.cli._pools import where
 from hookwire.router.cli._render import count, render_result
 from hookwire.router.cli._service import DEFAULT_NATS, log_settings
 from hookwire.router.errors import ConfigError, StackError
-from hookwire.router.live._discovery import collect_stats, router_stats
+from hookwire.router.live._status import status_report
 from hookwire.router.live._store import read_config_file
-from hookwire.schemas import (
-    ENTITY_TYPES,
-    Entity,
-    MicroStats,
-    PoolsStatus,
-    PoolStatus,
-    WorkerStats,
-    subjects,
-)
+from hookwire.schemas import ENTITY_TYPES, Entity
 from hookwire.service import SignalQueue, configure_logging, connect
-
-_decode_pools = msgspec.json.Decoder(PoolsStatus).decode
 
 #: ``hookwire send``'s exit status for an event a plugin blocked.
 EXIT_BLOCKED = 3
@@ -66,6 +61,7 @@ def add_parsers(sub: Any) -> None:
         help="with --nats: replace the live config another deployment stored there "
         "(without it, up asks on a terminal and refuses otherwise)",
     )
+    add_admin_listen_option(p)
     add_logging_options(p)
     p.set_defaults(func=cmd_up)
 
@@ -121,6 +117,11 @@ def cmd_up(ns: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(str(exc), file=sys.stderr)
         return 1
+    if ns.admin_listen != "off":
+        refused = check_listen(ns.admin_listen, tokens_from(ns))
+        if refused is not None:
+            print(f"hookwire up: {refused.replace('--listen', '--admin-listen')}", file=sys.stderr)
+            return 2
     worker_env = log_settings(ns)
     # `up` runs its file: it stores it as the live config (when it differs) and follows
     seed = record if ns.follow else None
@@ -136,7 +137,7 @@ def cmd_up(ns: argparse.Namespace) -> int:
         nats_wait=ns.nats_wait,
         confirm_overwrite=_yes if ns.force else _ask if sys.stdin.isatty() else None,
     )
-    return asyncio.run(_up(stack))
+    return asyncio.run(_up(stack, ns))
 
 
 def _yes(what: str) -> bool:
@@ -149,7 +150,7 @@ def _ask(what: str) -> bool:
     return answer.strip().lower() in ("y", "yes")
 
 
-async def _up(stack: Stack) -> int:
+async def _up(stack: Stack, ns: argparse.Namespace) -> int:
     signals = SignalQueue(signal.SIGTERM, signal.SIGINT)
     try:
         await stack.start()
@@ -160,6 +161,12 @@ async def _up(stack: Stack) -> int:
     failed = stack.failed_pools()
     headline = f"hookwire is up ({count(len(failed), 'pool')} failed)"
     print(headline if failed else "hookwire is up", *stack.describe(), sep="\n", flush=True)
+    try:
+        admin = await start_admin(stack, ns)
+    except StackError as exc:
+        await stack.stop()
+        print(f"hookwire up: {exc}", file=sys.stderr)
+        return 1
     print(
         f"try:  hookwire send --nats {stack.url} tool_pre_invoke "
         '\'{"name": "send_email", "args": {"to": "bob@example.com"}}\'',
@@ -169,6 +176,8 @@ async def _up(stack: Stack) -> int:
     await signals.next()
     signals.close()
     print("stopping: draining the router and the workers ...", flush=True)
+    if admin is not None:
+        await admin.stop()
     await stack.stop()
     return 0
 
@@ -235,80 +244,14 @@ async def _status(ns: argparse.Namespace) -> int:
         print(f"hookwire status: cannot connect to NATS at {ns.nats}: {exc!r}", file=sys.stderr)
         return 1
     try:
-        stats = await collect_stats(nc, wait=ns.wait)
-        pools: list[PoolStatus] = []
-        for answer in await _gather_status(nc, ns.wait):
-            pools.extend(answer.pools)
+        report = await status_report(nc, ns.wait)
     finally:
         await nc.close()
-    report = summarize(stats, pools)
     if ns.json:
         print(json.dumps(report, indent=2))
     else:
         print("\n".join(render_status(report)))
     return 0
-
-
-async def _gather_status(nc: Any, wait: float) -> list[PoolsStatus]:
-    inbox = nc.new_inbox()
-    answers: list[PoolsStatus] = []
-
-    async def got(msg: Any) -> None:
-        if msg.data:  # an empty message is NATS saying no supervisor is listening
-            with contextlib.suppress(msgspec.DecodeError):
-                answers.append(_decode_pools(msg.data))
-
-    sub = await nc.subscribe(inbox, cb=got)
-    await nc.publish(subjects.SUPERVISOR_STATUS, b"", reply=inbox)
-    await asyncio.sleep(wait)
-    await sub.unsubscribe()
-    return answers
-
-
-def summarize(stats: list[MicroStats], pools: list[PoolStatus]) -> dict[str, Any]:
-    """Routers, worker processes by plugin, and supervised pools, from micro STATS answers."""
-    routers: list[dict[str, Any]] = []
-    workers: dict[str, dict[str, Any]] = {}
-    for s in stats:
-        if s.name == subjects.ROUTER_SERVICE:
-            data = router_stats(s)
-            routers.append(
-                {
-                    "id": s.id,
-                    "events": data.events,
-                    "requests": s.num_requests,
-                    "config": data.config,
-                    "disabled": data.disabled_instances,
-                    "revision": data.live.revision,
-                    "record": msgspec.to_builtins(data.record),
-                    "fire_and_forget": data.fire_and_forget,
-                }
-            )
-        elif s.metadata.get("role") == "worker":
-            plugin = s.metadata.get("plugin", s.name)
-            row = workers.setdefault(
-                plugin,
-                {
-                    "plugin": plugin,
-                    "processes": 0,
-                    "requests": 0,
-                    "errors": 0,
-                    "dead_letters": 0,
-                    "failed_instances": {},
-                },
-            )
-            row["processes"] += 1
-            row["requests"] += s.num_requests
-            row["errors"] += s.num_errors
-            with contextlib.suppress(msgspec.ValidationError):
-                worker = s.endpoint_data(WorkerStats)
-                row["dead_letters"] += worker.fire_and_forget.get("dead_letters", 0)
-                row["failed_instances"].update(worker.failed_instances)
-    return {
-        "routers": routers,
-        "workers": sorted(workers.values(), key=lambda r: r["plugin"]),
-        "pools": msgspec.to_builtins(pools),
-    }
 
 
 def render_status(report: dict[str, Any]) -> list[str]:

@@ -2,18 +2,34 @@
 
 from __future__ import annotations
 
+import difflib
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
+
+import msgspec
 
 from hookwire.router.errors import RuleError
-from hookwire.router.routing._event import event_names, static_key
+from hookwire.router.routing._event import (
+    EventMismatch,
+    complete_event,
+    event_names,
+    payload_mapping,
+    static_key,
+)
 from hookwire.router.routing._index import Strategy
 from hookwire.router.routing._instances import ResolvedPlugin
 from hookwire.router.routing._order import order_plugins
 from hookwire.router.routing._rules import CompiledRule
-from hookwire.schemas import GatewayRequest, is_post_hook
+from hookwire.schemas import (
+    BUILTIN_HOOKS,
+    Entity,
+    EntityType,
+    GatewayRequest,
+    HookwireError,
+    is_post_hook,
+)
 
 
 class RuleSet(Protocol):
@@ -90,6 +106,104 @@ class Explanation:
                 for rep in self.rules
             ],
         }
+
+
+#: Per entity hook family: the entity type and the payload field naming the entity.
+FAMILIES = {
+    "tool": ("tool", "name"),
+    "prompt": ("prompt", "prompt_id"),
+    "resource": ("resource", "uri"),
+    "agent": ("agent", "agent_id"),
+}
+
+
+def entity_type_of(hook: str) -> str | None:
+    """The entity type of a built-in entity hook (``tool_pre_invoke``: ``tool``), as
+    ``hookwire send`` and the router derive it; None for HTTP and custom hooks."""
+    family = FAMILIES.get(hook.split("_", 1)[0])
+    return family[0] if family is not None and hook in BUILTIN_HOOKS else None
+
+
+def default_payload(hook: str, name: str | None, args: dict[str, Any] | None) -> dict[str, Any]:
+    """A minimal payload for ``hook`` carrying ``name`` and ``args`` where the hook has them."""
+    family = FAMILIES.get(hook.split("_", 1)[0])
+    key = family[1] if family is not None else None
+    payload: dict[str, Any] = {}
+    if key is not None:
+        payload[key] = name or ""
+    if args is not None:
+        payload["args"] = args
+    return payload
+
+
+class ExplainRefused(HookwireError):
+    """An event explain will not resolve, and why: an unknown hook (``unknown_hook``),
+    an entity without a name, or an event the router itself would refuse."""
+
+    def __init__(self, message: str, *, unknown_hook: bool = False) -> None:
+        super().__init__(message)
+        self.unknown_hook = unknown_hook
+
+
+def explain_event(
+    known_hooks: Collection[str],
+    hook: str,
+    *,
+    entity_type: str | None = None,
+    name: str | None = None,
+    entity_id: str | None = None,
+    tags: Sequence[str] = (),
+    metadata: dict[str, Any] | None = None,
+    args: dict[str, Any] | None = None,
+    payload: dict[str, Any] | None = None,
+    server_name: str | None = None,
+    server_id: str | None = None,
+    gateway_id: str | None = None,
+    user: str | None = None,
+    tenant_id: str | None = None,
+    agent: str | None = None,
+) -> GatewayRequest:
+    """The event ``hookwire explain`` (and ``POST /admin/explain``) resolves, completed as
+    the router completes it: the hook must be one the config knows; the entity is
+    ``entity_type`` or the hook's own (``tool_pre_invoke``: a tool; HTTP hooks have none),
+    named by ``name`` or the payload; the payload is the one given or a minimal one
+    (``default_payload``). Raises ExplainRefused."""
+    if hook not in known_hooks:
+        close = difflib.get_close_matches(hook, list(known_hooks), n=1)
+        hint = f"did you mean {close[0]}?" if close else "known: " + ", ".join(sorted(known_hooks))
+        raise ExplainRefused(f"unknown hook {hook!r} ({hint})", unknown_hook=True)
+    body = payload if payload is not None else default_payload(hook, name, args)
+    entity = None
+    kind = entity_type or entity_type_of(hook)
+    if kind is not None:
+        field = FAMILIES.get(kind, ("", ""))[1]
+        entity_name = name or (body.get(field) if field else None)
+        if not entity_name:
+            raise ExplainRefused(
+                f"--name is required for a {kind} entity (or give --payload with {field!r})"
+            )
+        entity = Entity(
+            type=cast(EntityType, kind),  # argparse/the API checked it
+            name=str(entity_name),
+            id=entity_id,
+            tags=[t.strip() for t in tags if t.strip()],
+            metadata=metadata or {},
+        )
+    event = GatewayRequest(
+        hook=hook,
+        entity=entity,
+        payload=msgspec.Raw(msgspec.json.encode(body)),
+        server_name=server_name or None,
+        server_id=server_id or None,
+        gateway_id=gateway_id or None,
+        user=user or None,
+        tenant_id=tenant_id or None,
+        agent=agent or None,
+    )
+    try:  # complete it as the router does: routing follows what the plugins will see
+        return complete_event(event, payload_mapping(event))
+    except EventMismatch as exc:
+        raise ExplainRefused(f"the router would refuse this event: {exc}") from None
 
 
 def _match(

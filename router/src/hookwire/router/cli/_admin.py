@@ -1,0 +1,150 @@
+"""``hookwire admin``: the admin web service (JSON API and pages) over a running deployment."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+from typing import Any
+
+from hookwire.router._stack import Stack
+from hookwire.router.admin._auth import Tokens
+from hookwire.router.admin._server import (
+    DEFAULT_LISTEN,
+    AdminServer,
+    is_loopback,
+    new_token,
+    parse_listen,
+)
+from hookwire.router.cli._options import add_logging_options, add_nats_options
+from hookwire.router.cli._service import DEFAULT_NATS, log_settings
+from hookwire.router.errors import StackError
+from hookwire.service import SignalQueue, connect
+
+
+def add_admin_token_options(p: argparse.ArgumentParser) -> None:
+    """``--admin-token`` and ``--admin-read-token`` (one variable each whatever the
+    command: ``HOOKWIRE_ADMIN_TOKEN``, ``HOOKWIRE_ADMIN_READ_TOKEN``)."""
+    p.add_argument(
+        "--admin-token",
+        metavar="TOKEN",
+        help="token the admin service asks of writes (default: a new one, printed)",
+    )
+    p.add_argument(
+        "--admin-read-token",
+        metavar="TOKEN",
+        help="token the admin service asks of reads too (default: reads are open)",
+    )
+
+
+def tokens_from(ns: argparse.Namespace) -> Tokens:
+    return Tokens(write=ns.admin_token or new_token(), read=ns.admin_read_token or None)
+
+
+def check_listen(listen: str, tokens: Tokens, open_reads: bool = False) -> str | None:
+    """Why ``listen`` is refused, or None: beyond loopback, reads need a token."""
+    try:
+        host, _ = parse_listen(listen)
+    except ValueError as exc:
+        return str(exc)
+    if not is_loopback(host) and tokens.read is None and not open_reads:
+        return (
+            f"--listen {listen} is reachable from other hosts: give --admin-read-token "
+            "(or --open-reads to serve reads to anyone who can reach it)"
+        )
+    return None
+
+
+def add_parsers(sub: Any) -> None:
+    p = sub.add_parser(
+        "admin",
+        help="serve the admin web pages and JSON API of a running deployment",
+        description="A web service over a running deployment, reached through NATS only "
+        "(the registry service, the status answers, the live config): it keeps no state, "
+        "so any number can run. Pages at /admin/, the API's OpenAPI document at "
+        "/admin/openapi.json. Writes need the write token (Authorization: Bearer TOKEN).",
+    )
+    add_nats_options(p, default=DEFAULT_NATS)
+    p.add_argument(
+        "--listen",
+        metavar="HOST:PORT",
+        default=DEFAULT_LISTEN,
+        help=f"where to serve (default {DEFAULT_LISTEN})",
+    )
+    add_admin_token_options(p)
+    p.add_argument(
+        "--open-reads",
+        action="store_true",
+        help="beyond loopback, serve reads without a token",
+    )
+    add_logging_options(p)
+    p.set_defaults(func=cmd_admin)
+
+
+async def start_admin(stack: Stack, ns: argparse.Namespace) -> AdminServer | None:
+    """The admin service of ``hookwire up``/``demo`` on the stack's connection, its URL
+    printed (``--admin-listen off``: none; the default port taken: a free one)."""
+    if ns.admin_listen == "off":
+        return None
+    assert stack.nc is not None
+    tokens = tokens_from(ns)
+    server = AdminServer(stack.nc, ns.admin_listen, tokens)
+    try:
+        await server.start()
+    except StackError:
+        if ns.admin_listen != DEFAULT_LISTEN:
+            raise
+        server = AdminServer(stack.nc, "127.0.0.1:0", tokens)  # 8080 is taken: a free port
+        await server.start()
+    print_admin(server, bool(ns.admin_token))
+    return server
+
+
+def add_admin_listen_option(p: argparse.ArgumentParser) -> None:
+    """``--admin-listen`` and the token options of ``up`` and ``demo``."""
+    p.add_argument(
+        "--admin-listen",
+        metavar="HOST:PORT",
+        default=DEFAULT_LISTEN,
+        help=f"where the admin pages and API listen (default {DEFAULT_LISTEN}; 'off': none; "
+        "when the default port is taken, a free one)",
+    )
+    add_admin_token_options(p)
+
+
+def print_admin(server: AdminServer, given_token: bool) -> None:
+    token = "from --admin-token" if given_token else server.tokens.write
+    print(f"admin: {server.url}  (write token: {token})", flush=True)
+
+
+def cmd_admin(ns: argparse.Namespace) -> int:
+    tokens = tokens_from(ns)
+    refused = check_listen(ns.listen, tokens, ns.open_reads)
+    if refused is not None:
+        print(f"hookwire admin: {refused}", file=sys.stderr)
+        return 2
+    log_settings(ns)
+    return asyncio.run(_serve(ns, tokens))
+
+
+async def _serve(ns: argparse.Namespace, tokens: Tokens) -> int:
+    try:
+        nc = await connect(ns.nats, "hookwire-admin")
+    except Exception as exc:
+        print(f"hookwire admin: cannot connect to NATS at {ns.nats}: {exc!r}", file=sys.stderr)
+        return 1
+    signals = SignalQueue(signal.SIGTERM, signal.SIGINT)
+    server = AdminServer(nc, ns.listen, tokens)
+    try:
+        await server.start()
+    except StackError as exc:
+        print(f"hookwire {exc}", file=sys.stderr)
+        await nc.close()
+        return 1
+    print_admin(server, bool(ns.admin_token))
+    await signals.next()
+    signals.close()
+    await server.stop()
+    await nc.close()
+    return 0
