@@ -92,6 +92,8 @@ def test_rules_are_the_live_configs(up: Up) -> None:
     first = body["rules"][0]
     assert first["entities"] == ["tool"] and first["score"] == 50
     assert [p["plugin"] for p in first["plugins"]] == [
+        "rate_limiter",
+        "cedar_policy",
         "arg_size_guard",
         "deny_list",
         "schema_guard",
@@ -125,12 +127,37 @@ def test_explain_refuses_a_bad_event_with_its_reason(up: Up) -> None:
     assert status == 422 and "planet" in body["error"]
     status, body = up.call("POST", "/admin/explain", b"{not json")
     assert status == 422 and "the event" in body["error"]
+    # as hookwire explain: an unknown hook is named with the closest known one
+    status, body = up.call("POST", "/admin/explain", b'{"hook": "tool_pre_invok"}')
+    assert status == 422 and "did you mean tool_pre_invoke?" in body["error"], body
+    # the entity comes from the hook, and needs a name
+    status, body = up.call("POST", "/admin/explain", b'{"hook": "tool_pre_invoke"}')
+    assert status == 422 and "required for a tool entity" in body["error"], body
+
+
+def test_explain_infers_the_entity_from_the_hook_as_the_cli_does(up: Up) -> None:
+    event = {"hook": "tool_pre_invoke", "payload": {"name": "send_email", "args": {}}}
+    status, body = up.call("POST", "/admin/explain", json.dumps(event).encode())
+    assert status == 200, body
+    cli = hookwire_json(
+        "explain",
+        "--config",
+        str(up.config),
+        "--hook",
+        "tool_pre_invoke",
+        "--payload",
+        json.dumps(event["payload"]),
+    )
+    body.pop("revision")
+    assert body == cli
 
 
 def test_status_shows_routers_pools_and_workers(up: Up) -> None:
     status, body = up.call("GET", "/admin/status")
     assert status == 200
     assert {p["plugin"] for p in body["pools"]} == {
+        "rate_limiter",
+        "cedar_policy",
         "arg_size_guard",
         "deny_list",
         "schema_guard",
@@ -188,7 +215,7 @@ def test_the_token_is_checked_before_the_body_is_read(up: Up) -> None:
 def test_apply_diff_and_rollback_and_the_routers_follow(up: Up, tmp_path: Any) -> None:
     _, before = up.call("GET", "/admin/config/history")
     live = before["revisions"][-1]["revision"]
-    text = write_config(tmp_path, pii_priority=5).read_text()
+    text = write_config(tmp_path, pii_priority=1).read_text()
 
     status, body = up.call(
         "POST",
@@ -214,7 +241,7 @@ def test_apply_diff_and_rollback_and_the_routers_follow(up: Up, tmp_path: Any) -
     assert (newest["revision"], newest["message"], newest["live"]) == (applied, "pii first", True)
     assert "admin" in newest["applied_by"]
     status, diff = up.call("GET", f"/admin/config/diff?from={live}&to={applied}")
-    assert status == 200 and "+      - {name: pii_filter, priority: 5}" in diff["diff"]
+    assert status == 200 and "+      - {name: pii_filter, priority: 1}" in diff["diff"]
     status, one = up.call("GET", f"/admin/config/{applied}")
     assert status == 200 and one["text"] == text
 
@@ -225,7 +252,30 @@ def test_apply_diff_and_rollback_and_the_routers_follow(up: Up, tmp_path: Any) -
     assert body["rollback_of"] == live
     wait_for(lambda: router_on(body["revision"]), "the router following the rollback")
     _, rules = up.call("GET", "/admin/rules")
-    assert rules["rules"][0]["plugins"][0]["plugin"] == "arg_size_guard"
+    assert rules["rules"][0]["plugins"][0]["plugin"] == "rate_limiter"
+
+
+def test_the_live_config_again_is_unchanged_and_no_rollback_to_it(up: Up) -> None:
+    """As hookwire apply and rollback: the same config is not stored twice (same_config)."""
+    _, before = up.call("GET", "/admin/config/history")
+    live = before["revisions"][-1]["revision"]
+    _, one = up.call("GET", f"/admin/config/{live}")
+    status, body = up.call(
+        "POST", "/admin/config", one["text"].encode(), content_type="application/yaml"
+    )
+    assert status == 200 and body["stored"] is False and body["revision"] == live, body
+    same = [
+        r["revision"]
+        for r in before["revisions"][:-1]
+        if (r["sha256"], r["base_dir"]) == (one["sha256"], one["base_dir"])
+    ]
+    for rev in same:  # an earlier revision with the live config's content: refused
+        status, body = up.call(
+            "POST", "/admin/config/rollback", json.dumps({"revision": rev}).encode()
+        )
+        assert status == 409 and "unchanged" in body["error"], body
+    _, after = up.call("GET", "/admin/config/history")
+    assert after == before
 
 
 def test_a_config_with_problems_is_refused_and_nothing_is_stored(up: Up) -> None:

@@ -13,8 +13,8 @@ import hookwire.client
 from hookwire.router import config_from_text
 from hookwire.router._stack import Stack
 from hookwire.router.cli._up import render_status
-from hookwire.router.live._status import summarize
 from hookwire.router.live._discovery import collect_stats
+from hookwire.router.live._status import summarize
 from hookwire.schemas import HttpAuthCheckPermissionResultPayload
 
 PLUGINS = Path(__file__).resolve().parents[2] / "plugins"
