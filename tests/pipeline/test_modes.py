@@ -95,6 +95,32 @@ async def test_audit_block_is_recorded_as_a_warning_and_the_event_allowed(
     assert statuses(result) == {dep.ids[0]: "blocked"}
 
 
+async def test_a_plugins_own_warnings_reach_the_reply_naming_it_in_every_mode(
+    deploy: Deploy,
+) -> None:
+    """``Continue(warnings=...)``: the event goes on and the reply says why, per plugin."""
+    dep = await deploy(
+        [
+            plug("warner", {"warnings": ["first"]}),
+            plug("warner", {"warnings": ["audited", "twice"]}, mode="audit"),
+        ]
+    )
+
+    result = await dep.tool()
+
+    assert result.decision == "allow"
+    assert [(w.plugin, w.instance, w.kind, w.message) for w in result.warnings] == [
+        ("warner", dep.ids[0], "violation", "first"),
+        ("warner", dep.ids[1], "violation", "audited"),
+        ("warner", dep.ids[1], "violation", "twice"),
+    ]
+    for w in result.warnings:
+        assert w.violation is not None
+        assert (w.violation.code, w.violation.plugin_name) == ("plugin_warning", "warner")
+        assert w.violation.reason == w.message
+    assert set(statuses(result).values()) == {"completed"}
+
+
 async def test_concurrent_plugins_all_run_at_once_and_their_modifications_are_ignored(
     deploy: Deploy, log: Path
 ) -> None:

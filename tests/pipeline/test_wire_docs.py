@@ -13,7 +13,9 @@ from hookwire.schemas import (
     HOOK_RESULTS,
     MAX_HOOK_LENGTH,
     MAX_NESTING,
+    MAX_PLUGIN_WARNINGS,
     MAX_REQUEST_ID_LENGTH,
+    MAX_WARNING_LENGTH,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -82,3 +84,13 @@ def test_schemas_readme_speaks_of_the_type_tag_not_a_v_field() -> None:
     readme = (SCHEMAS / "README.md").read_text()
     assert "`type`" in readme
     assert "`v`" not in readme
+
+
+def test_every_worker_reply_field_and_the_warning_caps_are_documented() -> None:
+    table = DOC[DOC.index("### Worker reply") : DOC.index("### Versioning")]
+    schema = json.loads((SCHEMAS / "worker-reply.json").read_text())
+    for field in schema["properties"]:
+        assert field == "type" or f"| `{field}` |" in table, f"worker reply {field}"
+    row = next(line for line in table.splitlines() if line.startswith("| `warnings` |"))
+    assert f"at most {MAX_PLUGIN_WARNINGS} " in row and f"{MAX_WARNING_LENGTH} characters" in row
+    assert "plugin_warning" in DOC

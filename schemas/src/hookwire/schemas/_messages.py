@@ -22,10 +22,16 @@ MAX_HOOK_LENGTH = 128
 MAX_REQUEST_ID_LENGTH = 256
 #: Deepest nesting of arrays and objects in an event, the event object being level 1.
 MAX_NESTING = 128
+#: Most warnings one plugin reply may carry (``Continue(warnings=...)``); the worker keeps
+#: the first ones and a longer worker reply is unreadable (the plugin's error).
+MAX_PLUGIN_WARNINGS = 8
+#: Longest warning a plugin reply may carry, in characters (the worker cuts longer ones).
+MAX_WARNING_LENGTH = 512
 
 HookName = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_HOOK_LENGTH)]
 RequestId = Annotated[str, msgspec.Meta(max_length=MAX_REQUEST_ID_LENGTH)]
 Seconds = Annotated[float, msgspec.Meta(gt=0)]
+WarningText = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_WARNING_LENGTH)]
 
 Decision = Literal["allow", "block", "error"]
 ExecutionStatus = Literal["completed", "blocked", "error", "timeout", "skipped", "disabled"]
@@ -111,7 +117,11 @@ class GatewayRequest(
 
 
 class PluginWarning(_Wire, frozen=True, kw_only=True):
-    """A violation or error that did not stop the event."""
+    """A violation or error that did not stop the event.
+
+    A plugin's own warning (``Continue(warnings=...)``) is a ``violation`` whose
+    ``violation.code`` is ``plugin_warning`` and whose ``reason`` is the warning's text.
+    """
 
     plugin: str
     instance: str
@@ -184,7 +194,9 @@ class WorkerReply(_Wire, frozen=True, kw_only=True, tag_field="type", tag=_tag("
     """A plugin instance's answer (cpex's PluginResult, plus ``error`` and ``result``).
 
     ``result`` is the hook's result (``results/<hook>.json``), given with
-    ``Continue(result=...)``; null when the plugin gives none.
+    ``Continue(result=...)``; null when the plugin gives none. ``warnings`` are short
+    reasons given with ``Continue(warnings=...)``: at most ``MAX_PLUGIN_WARNINGS`` of at
+    most ``MAX_WARNING_LENGTH`` characters; the router lists them in the gateway reply.
     """
 
     continue_processing: bool = True
@@ -194,3 +206,4 @@ class WorkerReply(_Wire, frozen=True, kw_only=True, tag_field="type", tag=_tag("
     metadata: dict[str, Any] = {}
     error: str | None = None
     result: msgspec.Raw = NO_PAYLOAD
+    warnings: Annotated[list[WarningText], msgspec.Meta(max_length=MAX_PLUGIN_WARNINGS)] = []

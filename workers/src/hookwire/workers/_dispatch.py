@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Sequence
 from typing import Any
 
 import msgspec
@@ -15,6 +16,8 @@ import structlog
 
 from hookwire.schemas import (
     HOOK_PAYLOADS,
+    MAX_PLUGIN_WARNINGS,
+    MAX_WARNING_LENGTH,
     NO_PAYLOAD,
     Violation,
     WorkerReply,
@@ -178,8 +181,16 @@ class Dispatcher:
                     message = f"result cannot be encoded: {describe(exc)}"
                     return self._error(req, message, "plugin")
             metadata = result.metadata or {}
+            try:
+                warnings = bounded_warnings(result.warnings)
+            except TypeError as exc:
+                return self._error(req, str(exc), "plugin")
             return WorkerReply(
-                modified_payload=modified, metadata=metadata, state=state, result=given
+                modified_payload=modified,
+                metadata=metadata,
+                state=state,
+                result=given,
+                warnings=warnings,
             )
         if isinstance(result, Block):
             return WorkerReply(
@@ -220,3 +231,25 @@ class Dispatcher:
             error=message,
         )
         return WorkerReply(error=message)
+
+
+def bounded_warnings(warnings: object) -> list[str]:
+    """``Continue.warnings`` as the reply carries them: the first ``MAX_PLUGIN_WARNINGS``
+    non-empty ones, each cut to ``MAX_WARNING_LENGTH`` characters (ending in ``…``).
+
+    ``TypeError`` when they are not a sequence of strings (the plugin's error).
+    """
+    if isinstance(warnings, str) or not isinstance(warnings, Sequence):
+        raise TypeError(f"warnings must be a list of strings, not {type(warnings).__name__}")
+    kept: list[str] = []
+    for warning in warnings:
+        if not isinstance(warning, str):
+            raise TypeError(f"a warning must be a string, not {type(warning).__name__}")
+        if not warning:
+            continue
+        if len(warning) > MAX_WARNING_LENGTH:
+            warning = warning[: MAX_WARNING_LENGTH - 1] + "…"
+        kept.append(warning)
+        if len(kept) == MAX_PLUGIN_WARNINGS:
+            break
+    return kept

@@ -11,7 +11,7 @@ custom hooks get a plain ``dict``. Returning ``None`` means ``Continue()``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import KW_ONLY, dataclass
 from typing import TYPE_CHECKING, Any, TypeAlias
 
@@ -74,12 +74,17 @@ class Continue:
     ``HttpAuthResolveUserResultPayload`` for ``http_auth_resolve_user``,
     ``HttpAuthCheckPermissionResultPayload`` for ``http_auth_check_permission``; any
     JSON value for a custom hook. The router checks it and hands it to the gateway.
+    ``warnings`` are short reasons the event went on despite something the plugin found
+    (``"harassment at args.text (score 0.8)"``); each reaches the gateway in the reply's
+    ``warnings``, naming the plugin. The worker sends the first ``MAX_PLUGIN_WARNINGS``
+    (8), each cut to ``MAX_WARNING_LENGTH`` (512) characters; empty strings are dropped.
     """
 
     payload: Any = None
     _: KW_ONLY
     metadata: dict[str, Any] | None = None
     result: Any = None
+    warnings: Sequence[str] = ()
 
 
 @dataclass(frozen=True, slots=True)

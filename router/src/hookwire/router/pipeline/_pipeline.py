@@ -43,6 +43,8 @@ _FAILURE_EVENTS = {
     "timeout": "plugin.timeout",
     "unavailable": "plugin.unavailable",
 }
+#: ``violation.code`` of a warning a plugin gave itself, in the reply's ``warnings``.
+PLUGIN_WARNING_CODE = "plugin_warning"
 _ERROR_CODES = {
     "error": "plugin_error",
     "timeout": "plugin_timeout",
@@ -172,6 +174,11 @@ def _violation(inst: PluginInstance, result: CallResult) -> Violation:
     )
 
 
+def _plugin_warning(inst: PluginInstance, text: str) -> Violation:
+    """A plugin's own warning (``Continue(warnings=...)``), as the reply lists it."""
+    return Violation(reason=text, code=PLUGIN_WARNING_CODE, plugin_name=inst.plugin)
+
+
 class Pipeline:
     """Calls plugins for events; owns the set of instances disabled by ``on_error: disable``."""
 
@@ -276,6 +283,8 @@ class Pipeline:
             run.modified = True
         if may_modify and raw_present(reply.result):
             run.take_result(inst, reply.result)
+        for text in reply.warnings:  # bounded by WorkerReply's schema
+            run.warn(inst, "violation", text, _plugin_warning(inst, text))
         run.record(inst, "completed", result.duration_ms, modified=takes)
         return None
 
