@@ -94,6 +94,13 @@ async def test_content_moderation_blocks_redacts_and_asks_the_provider(
     assert redacted.decision == "allow"
     assert redacted.payload.args == {"text": "this is [REDACTED]"}
 
+    warned = await gateway.tool_pre_invoke("chat", {"text": "you are a pathetic loser"})
+    assert warned.decision == "allow" and warned.violation is None
+    [warning] = warned.warnings
+    assert (warning.plugin, warning.kind) == ("content_moderation", "violation")
+    assert warning.message == "args.text: harassment (score 0.8)"
+    assert warning.violation is not None and warning.violation.code == "plugin_warning"
+
     result = await gateway.tool_post_invoke("chat", {"reply": "send nudes"})
     assert result.decision == "block"
 

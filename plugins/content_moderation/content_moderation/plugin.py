@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 import msgspec
 
 from hookwire.schemas import (
+    MAX_PLUGIN_WARNINGS,
     PromptPosthookPayload,
     PromptPrehookPayload,
     ToolPostInvokePayload,
@@ -180,10 +181,9 @@ class ContentModeration(Plugin):
                 details={"categories": names, "flags": blocks},
             )
         metadata: dict[str, Any] = {}
+        reasons = [f"{w['path']}: {w['category']} (score {w['score']})" for w in warnings]
         if warnings:
-            metadata["warnings"] = [
-                f"{w['path']}: {w['category']} (score {w['score']})" for w in warnings
-            ]
+            metadata["warnings"] = reasons
             metadata["flags"] = warnings
         if failure is not None:
             metadata["provider_failed"] = failure
@@ -191,9 +191,13 @@ class ContentModeration(Plugin):
             metadata["redacted"] = sorted(redacted)
             new = replace_strings(value, field, redacted)
             return Continue(
-                msgspec.structs.replace(payload, **{field: new}), metadata={"moderation": metadata}
+                msgspec.structs.replace(payload, **{field: new}),
+                metadata={"moderation": metadata},
+                warnings=reply_warnings(reasons),
             )
-        return Continue(metadata={"moderation": metadata}) if metadata else Continue()
+        if not metadata:
+            return Continue()
+        return Continue(metadata={"moderation": metadata}, warnings=reply_warnings(reasons))
 
     def _redact(self, text: str, spans: list[tuple[int, int]]) -> str:
         out, pos = [], 0
@@ -207,3 +211,14 @@ class ContentModeration(Plugin):
             pos = end
         out.append(text[pos:])
         return "".join(out)
+
+
+def reply_warnings(reasons: list[str]) -> list[str]:
+    """The warn reasons for the reply's ``warnings``: all of them when they fit in
+    ``MAX_PLUGIN_WARNINGS``, else the first ones and a last line counting the rest (every
+    flag stays in the metadata's ``moderation.flags``)."""
+    if len(reasons) <= MAX_PLUGIN_WARNINGS:
+        return reasons
+    kept = reasons[: MAX_PLUGIN_WARNINGS - 1]
+    rest = len(reasons) - len(kept)
+    return [*kept, f"and {rest} more warnings (metadata moderation.flags lists them all)"]

@@ -14,8 +14,10 @@ from typing import Any
 
 import pytest
 from content_moderation import ContentModeration
+from content_moderation.plugin import reply_warnings
 
 from hookwire.schemas import (
+    MAX_PLUGIN_WARNINGS,
     PromptPosthookPayload,
     PromptPrehookPayload,
     RequestContext,
@@ -140,6 +142,16 @@ async def test_warn_lets_the_event_go_on_with_the_reason() -> None:
             "flags": [{"path": "args.q", "category": "harassment", "score": 0.8}],
         }
     }
+    assert result.warnings == ["args.q: harassment (score 0.8)"]
+
+
+def test_many_warnings_are_folded_into_the_reply_cap() -> None:
+    reasons = [f"args.a[{i}]: harassment (score 0.8)" for i in range(MAX_PLUGIN_WARNINGS + 3)]
+    folded = reply_warnings(reasons)
+    assert len(folded) == MAX_PLUGIN_WARNINGS
+    assert folded[:-1] == reasons[: MAX_PLUGIN_WARNINGS - 1]
+    assert folded[-1] == "and 4 more warnings (metadata moderation.flags lists them all)"
+    assert reply_warnings(reasons[:2]) == reasons[:2]
 
 
 async def test_redact_replaces_only_the_matched_words() -> None:
