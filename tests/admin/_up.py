@@ -123,7 +123,10 @@ def start_up(folder: Path) -> Up:
         TOKEN,
         "--log-json",
     ]
-    env = {**os.environ, "UV_OFFLINE": "1"}
+    # not offline: the demo config's plugins need third-party packages (phonenumbers,
+    # cedarpy ...) whose index pages an empty uv cache does not hold, and this package
+    # may run first on a fresh machine
+    env = dict(os.environ)
     proc = subprocess.Popen(
         command,
         stdin=subprocess.DEVNULL,
