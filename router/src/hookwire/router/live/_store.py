@@ -130,6 +130,10 @@ def load_record(record: ConfigRecord) -> Config:
     return config_from_text(record.text, record.file, Path(record.base_dir))
 
 
+#: How often ``history`` asks again when nats-py's watcher ends before its entries.
+HISTORY_ATTEMPTS = 5
+
+
 @dataclass(frozen=True, slots=True)
 class Revision:
     """A stored revision: its number (the stream sequence) and what it holds."""
@@ -224,11 +228,25 @@ class ConfigStore:
         return Revision(revision, decode_record(entry.value))
 
     async def history(self) -> list[Revision]:
-        """Every revision kept, oldest first (deletions left out)."""
-        try:
-            entries = await self.kv.history(subjects.CONFIG_KEY)
-        except nats.js.errors.NoKeysError:
-            return []
+        """Every revision kept, oldest first (deletions left out).
+
+        nats-py's ``history`` can answer "no keys" for a key that has values: its watcher
+        marks the end of the history when the server has nothing pending but the client
+        has not yet counted what is already on its way (seen under load). So "no keys"
+        is believed only when the key has no current value; otherwise it asks again.
+        """
+        for _ in range(HISTORY_ATTEMPTS):
+            try:
+                entries = await self.kv.history(subjects.CONFIG_KEY)
+                break
+            except nats.js.errors.NoKeysError:
+                if await self.current() is None:
+                    return []
+        else:
+            raise LiveConfigError(
+                f"the config history could not be read ({HISTORY_ATTEMPTS} attempts "
+                "ended empty while the key has a value); try again"
+            )
         return [
             Revision(e.revision, decode_record(e.value))
             for e in entries
