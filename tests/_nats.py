@@ -52,10 +52,19 @@ class NatsServer:
     """
 
     def __init__(
-        self, base_dir: Path, *, binary: Path | None = None, jetstream: bool = True
+        self,
+        base_dir: Path,
+        *,
+        binary: Path | None = None,
+        jetstream: bool = True,
+        config: Path | None = None,
+        scheme: str = "nats",
     ) -> None:
         self.binary = binary or find_nats_server_binary()
         self.jetstream = jetstream
+        #: a nats-server config file (auth, TLS ...); the command line sets the rest
+        self.config = config
+        self.scheme = scheme
         self.base_dir = base_dir
         self.store_dir = base_dir / "store"
         self.log_path = base_dir / "nats-server.log"
@@ -72,7 +81,7 @@ class NatsServer:
 
     @property
     def url(self) -> str:
-        return f"nats://{HOST}:{self.port}"
+        return f"{self.scheme}://{HOST}:{self.port}"
 
     @property
     def running(self) -> bool:
@@ -91,6 +100,7 @@ class NatsServer:
             "-a", HOST,
             "-p", port_arg,
             "--ports_file_dir", str(self._ports_dir),
+            *(["-c", str(self.config)] if self.config else []),
         ]  # fmt: skip
         if self.jetstream:
             cmd += ["-js", "-sd", str(self.store_dir)]

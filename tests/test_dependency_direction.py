@@ -158,6 +158,7 @@ SOURCES = [REPO / "schemas" / "src", REPO / "router" / "src", REPO / "workers" /
 #: ``record``; ``pipeline`` and ``pools``) do not import each other.
 ROUTER_LAYERS: dict[str, int] = {
     "routing": 0,
+    "security": 0,
     "catalog": 1,
     "config": 2,
     "delivery": 3,

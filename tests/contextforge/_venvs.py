@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -44,13 +45,18 @@ def make_gateway_venv(folder: Path) -> Path:
 
 
 async def run_cpex(python: Path, job: dict[str, Any], script: Path = SIDE) -> list[dict[str, Any]]:
-    """Outcomes of ``job`` run by cpex's PluginManager in the gateway venv."""
+    """Outcomes of ``job`` run by cpex's PluginManager in the gateway venv; a job's
+    ``creds`` (the gateway role's creds file) reaches the client as HOOKWIRE_NATS_CREDS."""
+    env = {**os.environ}
+    if job.get("creds"):
+        env["HOOKWIRE_NATS_CREDS"] = str(job["creds"])
     proc = await asyncio.create_subprocess_exec(
         str(python),
         str(script),
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
+        env=env,
     )
     out, err = await asyncio.wait_for(proc.communicate(json.dumps(job).encode()), 300)
     assert proc.returncode == 0, err.decode()[-4000:]

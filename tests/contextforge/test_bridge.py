@@ -55,19 +55,23 @@ async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack
         yield started
 
 
-async def scenario(python: Path, name: str, nats: str) -> list[Any]:
-    return await run_cpex(python, {"scenario": name, "nats": nats}, BRIDGE_SIDE)
+async def scenario(python: Path, name: str, target: Stack | str) -> list[Any]:
+    """Run a bridge scenario against a (secured) stack, as its gateway, or a bare URL."""
+    job: dict[str, Any] = {"scenario": name, "nats": target}
+    if isinstance(target, Stack):
+        job.update(nats=target.url, creds=target.auth_for("gateway").creds)
+    return await run_cpex(python, job, BRIDGE_SIDE)
 
 
 async def test_state_from_the_pre_hook_reaches_the_post_hook(
     gateway_python: Path, stack: Stack
 ) -> None:
-    [post] = await scenario(gateway_python, "state", stack.url)
+    [post] = await scenario(gateway_python, "state", stack)
     assert post == {"name": "lookup", "result": {"pre_saw": "remember me"}}
 
 
 async def test_plugin_objects_share_one_connection(gateway_python: Path, stack: Stack) -> None:
-    assert await scenario(gateway_python, "shared", stack.url) == ["allow"] * 3 + [1]
+    assert await scenario(gateway_python, "shared", stack) == ["allow"] * 3 + [1]
 
 
 async def test_no_router_fails_closed_or_open_as_configured(
@@ -84,7 +88,7 @@ async def test_no_router_fails_closed_or_open_as_configured(
 
 
 async def test_bad_settings_name_the_key_and_the_fix(gateway_python: Path, stack: Stack) -> None:
-    said = await scenario(gateway_python, "settings", stack.url)
+    said = await scenario(gateway_python, "settings", stack)
     assert said == [
         "hookwire bridge 'hookwire': config.timeout: expected seconds between 0 and 30 "
         "(cpex's own plugin timeout), got 45",

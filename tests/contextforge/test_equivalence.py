@@ -68,13 +68,22 @@ async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack
 
 
 def job(system: str, events: list[dict[str, Any]], stack: Stack) -> dict[str, Any]:
-    return {"system": system, "events": events, "plugins": PLUGINS, "nats": stack.url}
+    creds = stack.auth_for("gateway").creds
+    return {
+        "system": system,
+        "events": events,
+        "plugins": PLUGINS,
+        "nats": stack.url,
+        "creds": creds,
+    }
 
 
 async def run_hookwire(stack: Stack, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The same events sent straight to hookwire with its client."""
     out = []
-    async with await hw.connect(stack.url, timeout=EVENT_BUDGET) as gateway:
+    async with await hw.connect(
+        stack.url, timeout=EVENT_BUDGET, auth=stack.auth_for("gateway")
+    ) as gateway:
         for event in events:
             result = await gateway.invoke(
                 event["hook"], event["payload"], request_id=event["request_id"], user=event["user"]

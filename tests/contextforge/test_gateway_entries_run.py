@@ -45,14 +45,18 @@ async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack
 
 
 async def test_the_cpex_class_masks_on_the_tools_its_conditions_name(stack: Stack) -> None:
-    async with await hw.connect(stack.url, timeout=EVENT_BUDGET) as gateway:
+    async with await hw.connect(
+        stack.url, timeout=EVENT_BUDGET, auth=stack.auth_for("gateway")
+    ) as gateway:
         result = await gateway.tool_pre_invoke("send", {"to": "alice@example.com"})
     assert result.decision == "allow", result.error
     assert result.payload.args == {"to": "[PII]"}
 
 
 async def test_other_tools_pass_untouched(stack: Stack) -> None:
-    async with await hw.connect(stack.url, timeout=EVENT_BUDGET) as gateway:
+    async with await hw.connect(
+        stack.url, timeout=EVENT_BUDGET, auth=stack.auth_for("gateway")
+    ) as gateway:
         result = await gateway.tool_pre_invoke("other", {"to": "alice@example.com"})
     assert result.decision == "allow", result.error
     assert result.payload.args == {"to": "alice@example.com"}

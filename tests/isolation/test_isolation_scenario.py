@@ -64,7 +64,7 @@ def _find_links(wheel_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 async def run_one_event(stack: Stack) -> hw.HookResult[Any]:
-    async with await hw.connect(stack.url, timeout=20) as gateway:
+    async with await hw.connect(stack.url, timeout=20, auth=stack.auth_for("gateway")) as gateway:
         return await gateway.tool_pre_invoke("lookup", {"q": "isolation"})
 
 

@@ -94,7 +94,7 @@ async def test_describe_shows_the_broken_pool_failed_with_uv_error(stack: Stack)
 
 
 async def test_good_plugins_serve_an_event_while_the_other_failed(stack: Stack) -> None:
-    async with await hw.connect(stack.url, timeout=20) as gateway:
+    async with await hw.connect(stack.url, timeout=20, auth=stack.auth_for("gateway")) as gateway:
         result = await gateway.tool_pre_invoke("lookup", {})
     assert result.decision == "allow", result.error
     assert result.payload.args == {"iso_good": "ok", "iso_flaky": "ok"}
@@ -104,7 +104,7 @@ async def test_good_plugins_serve_an_event_while_the_other_failed(stack: Stack) 
 
 
 async def test_status_json_has_alive_restarts_last_error_failed_per_pool(stack: Stack) -> None:
-    report = json.loads(await hookwire_out("status", "--nats", stack.url, "--json"))
+    report = json.loads(await hookwire_out("status", "--data-dir", str(stack.data_dir), "--json"))
     rows = {p["plugin"]: p for p in report["pools"]}
     seen = {n: (p["alive"], p["restarts"], p["failed"]) for n, p in rows.items()}
     assert seen == {
@@ -118,7 +118,7 @@ async def test_status_json_has_alive_restarts_last_error_failed_per_pool(stack: 
 
 
 async def test_status_prints_a_line_per_pool(stack: Stack) -> None:
-    lines = (await hookwire_out("status", "--nats", stack.url)).splitlines()
+    lines = (await hookwire_out("status", "--data-dir", str(stack.data_dir))).splitlines()
     start = lines.index("supervised pools:")
     rows = {line.split()[0]: line.split() for line in lines[start + 1 :] if line.startswith("  ")}
     assert rows["iso_good"][:6] == ["iso_good", "ok", "1/1", "alive", "0", "restarts"]

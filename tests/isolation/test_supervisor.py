@@ -155,7 +155,9 @@ async def test_stop_lets_an_in_flight_call_finish(tmp_path: Path) -> None:
     async with Stack(load_config(config)) as stack:
         assert stack.supervisor is not None
         procs = list(stack.supervisor.pools["iso_slow"].processes.values())
-        async with await hw.connect(stack.url, timeout=20) as gateway:
+        async with await hw.connect(
+            stack.url, timeout=20, auth=stack.auth_for("gateway")
+        ) as gateway:
             call = asyncio.create_task(gateway.tool_pre_invoke("lookup", {}))
             await wait_until((plugin / "started").exists, 10, "the call to start")
             await stack.supervisor.stop()

@@ -60,8 +60,21 @@ async def test_up_with_embedded_nats_serves_events_and_sigint_stops_every_proces
         lines = await asyncio.wait_for(_read_until_ready(up), 90)
         [url] = re.findall(r"^\s+nats\s+(nats://\S+)", "\n".join(lines), re.MULTILINE)
         children = {pid: command_line(pid) for pid in children_of(up.pid)}
-        async with await hw.connect(url, timeout=10) as client:
+        creds = tmp_path / "d" / "creds"
+        with pytest.raises(hw.HookwireUnavailable, match="refused the login"):
+            await hw.connect(url, timeout=10, auth=hw.NatsAuth())  # no anonymous client
+        gateway = hw.NatsAuth(creds=str(creds / "gateway.creds"))
+        async with await hw.connect(url, timeout=10, auth=gateway) as client:
             result = await client.tool_pre_invoke("lookup", {"q": "x"})
+        # a client command finds the running up through its data folder, with no URL
+        send = await asyncio.create_subprocess_exec(
+            *hookwire_command("send", "--json", "tool_pre_invoke", '{"name": "t", "args": {}}'),
+            stdout=asyncio.subprocess.PIPE,
+            cwd=tmp_path,
+            env={**offline_env(), "HOOKWIRE_DATA_DIR": str(tmp_path / "d")},
+        )
+        sent, _ = await asyncio.wait_for(send.communicate(), 30)
+        modes = {f.name: f.stat().st_mode & 0o777 for f in creds.iterdir()}
         up.send_signal(signal.SIGINT)
         await asyncio.wait_for(up.communicate(), 30)
         await wait_until(lambda: not any(alive(pid) for pid in children), 10, "children exit")
@@ -73,7 +86,11 @@ async def test_up_with_embedded_nats_serves_events_and_sigint_stops_every_proces
 
     assert result.decision == "allow"
     assert result.payload.args == {"q": "X"}
+    assert send.returncode == 0 and '"decision": "allow"' in sent.decode()
+    assert set(modes) >= {"gateway.creds", "router.creds", "worker-echo_upper.creds"}
+    assert set(modes.values()) == {0o600}
     assert up.returncode == 0
+    assert not (tmp_path / "d" / "up.json").exists()  # up removes it when it stops
     kinds = sorted("nats-server" if "nats-server" in c else "worker" for c in children.values())
     assert kinds == ["nats-server", "worker", "worker"], children
     host, port = url.removeprefix("nats://").split(":")

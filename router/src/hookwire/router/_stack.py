@@ -26,6 +26,7 @@ from hookwire.router.config._load import Config
 from hookwire.router.errors import LiveConfigError, StackError
 from hookwire.router.live._discovery import wait_for_services
 from hookwire.router.live._follower import Follower, LiveConfig
+from hookwire.router.live._running import remove_running, write_running
 from hookwire.router.live._store import ConfigRecord, ConfigStore, same_config
 from hookwire.router.live._switch import PoolsLive, RouterLive
 from hookwire.router.pipeline._service import Router
@@ -37,18 +38,27 @@ from hookwire.router.pools._health import HealthCheck
 from hookwire.router.pools._supervisor import PoolSpec, Supervisor
 from hookwire.router.pools._venv import VenvManager
 from hookwire.router.pools._venvs import prepare_venvs
+from hookwire.router.security import Credentials, worker_role
 from hookwire.schemas import PoolsStatus, WorkerExited, subjects
-from hookwire.service import Service, connect
+from hookwire.service import NatsAuth, Service, connect, redact_url
 
 log = structlog.get_logger("hookwire.up")
 _encode = msgspec.json.Encoder().encode
 
 
+#: A pool's NATS credentials as variables of its processes (``HOOKWIRE_NATS_*``).
+AuthEnv = Callable[[str], Mapping[str, str]]
+
+
 def pool_specs(
-    config: Config, data_dir: Path, extra_env: Mapping[str, str] | None = None
+    config: Config,
+    data_dir: Path,
+    extra_env: Mapping[str, str] | None = None,
+    auth_env: AuthEnv | None = None,
 ) -> list[PoolSpec]:
     """One pool per enabled plugin that has a folder (a manifest) to run; a cpex class
-    entry gets a folder written under ``data_dir``."""
+    entry gets a folder written under ``data_dir``; ``auth_env`` gives each pool its own
+    credentials (by plugin name)."""
     env = {"HOOKWIRE_DATA_DIR": str(data_dir), **(extra_env or {})}
     pools: dict[str, PoolSpec] = {}  # by plugin package: config entries of one kind share it
     for p in config.plugins.values():
@@ -60,7 +70,8 @@ def pool_specs(
             workers = max(p.entry.workers, pools[name].workers if name in pools else 0)
             # resolved: the same folder reached from another config folder is the same pool
             where = folder.resolve()
-            pools[name] = PoolSpec(plugin=name, plugin_dir=where, workers=workers, env=env)
+            own = {**env, **(auth_env(name) if auth_env else {})}
+            pools[name] = PoolSpec(plugin=name, plugin_dir=where, workers=workers, env=own)
     return list(pools.values())
 
 
@@ -81,11 +92,18 @@ class Stack:
         seed: ConfigRecord | None = None,
         nats_wait: float = 30.0,
         confirm_overwrite: Callable[[str], bool] | None = None,
+        auth: NatsAuth | None = None,
+        secure: bool = True,
     ) -> None:
         """``follow``: follow the live config (the current revision, when one loads,
         replaces ``config`` at start); ``seed``: store this revision first unless it is
         the current one (``hookwire up`` storing its own config); ``nats_wait``: seconds
-        to wait for a NATS given by URL at start."""
+        to wait for a NATS given by URL at start.
+
+        ``auth``: the credentials for an external ``nats_url`` (default: the
+        ``HOOKWIRE_NATS_*`` variables), used by every part. The embedded server runs with
+        the roles (``secure``): each part connects as its own role, each pool as its
+        plugin's worker, with creds made in ``<data dir>/creds``."""
         self.nats_wait = nats_wait
         self.with_router = router
         self.follow = follow
@@ -103,6 +121,11 @@ class Stack:
         self.config = config
         self.data_dir = where.data
         self.nats_url = nats_url
+        self.auth = auth
+        self.secure = secure
+        #: the deployment's credentials, when the embedded server runs with the roles
+        self.credentials: Credentials | None = None
+        self.router_nc: Client | None = None
         self.ready_timeout = ready_timeout
         self.embedded: EmbeddedNats | None = None
         self.nc: Client | None = None
@@ -119,23 +142,41 @@ class Stack:
         assert self.nats_url is not None
         return self.nats_url
 
+    def auth_for(self, role: str) -> NatsAuth:
+        """The credentials ``role`` connects with."""
+        if self.credentials is not None:
+            return NatsAuth(creds=str(self.credentials.creds(role)))
+        return self.auth if self.auth is not None else NatsAuth.from_env()
+
+    def _pool_auth_env(self, plugin: str) -> Mapping[str, str]:
+        return self.auth_for(worker_role(plugin)).child_env()
+
     async def start(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         if self.nats_url is None:
             self._lock = lock_data_dir(self.data_dir)
-            self.embedded = EmbeddedNats(self.data_dir)
+            server_config = None
+            if self.secure:
+                self.credentials = Credentials.ensure(self.data_dir)
+                server_config = self.credentials.server_config
+            self.embedded = EmbeddedNats(self.data_dir, config=server_config)
             await self.embedded.start()
             self.nats_url = self.embedded.url
         try:
             name = "hookwire-up" if self.with_router else "hookwire-workers"
             attempts = max(1, math.ceil(self.nats_wait / 0.5))  # 0.5 s apart at first
-            self.nc = await connect(self.url, name, attempts=attempts)
+            self.nc = await connect(
+                self.url, name, attempts=attempts, auth=self.auth_for("supervisor")
+            )
         except (OSError, TimeoutError, nats.errors.Error) as exc:
-            raise StackError(f"cannot connect to NATS at {self.url}: {exc!r}") from None
+            raise StackError(f"cannot connect to NATS at {redact_url(self.url)}: {exc}") from None
         if self.follow:
             await self._open_live(self.nc)
         if self.with_router:
-            self.router = Router(self.nc, self.config)
+            self.router_nc = await connect(
+                self.url, "hookwire-up-router", auth=self.auth_for("router")
+            )
+            self.router = Router(self.router_nc, self.config)
             self.router.revision = self.revision
             if self.follower is not None:
                 self._router_live = RouterLive(self.router)
@@ -161,14 +202,14 @@ class Stack:
         )
         self.health.start()
         await self._wait_ready()
+        write_running(self.data_dir, self.url, secured=self.credentials is not None)
         if self.follower is not None:
             self._pools_live = PoolsLive(self.supervisor, self.nc, self._make_specs)
             self.follower.begin(self._apply_live)
 
     async def _make_specs(self, config: Config) -> tuple[list[PoolSpec], dict[str, str]]:
-        return await prepare_venvs(
-            pool_specs(config, self.data_dir, self.worker_env), self.venv_dir, self.venv_manager
-        )
+        specs = pool_specs(config, self.data_dir, self.worker_env, self._pool_auth_env)
+        return await prepare_venvs(specs, self.venv_dir, self.venv_manager)
 
     async def _announce_exit(self, plugin: str, pid: int, code: int | None, alive: int) -> None:
         """Tell every router that a worker died (its calls in flight end at once)."""
@@ -188,15 +229,19 @@ class Stack:
     async def _open_live(self, nc: Client) -> None:
         """Store the seed if it is new, then follow; without JetStream, run ``config``."""
         try:
-            store = await ConfigStore.open(nc)
-            if self.seed is not None:
-                if self.embedded is None:  # another deployment's config may be live there
-                    current = await store.current()
-                    if current is not None and not same_config(current.record, self.seed):
-                        self._may_overwrite(current.revision, current.record)
-                revision, stored = await store.put_if_changed(self.seed)
-                if stored:
-                    log.info("up.config.stored", revision=revision, file=self.seed.file)
+            if self.credentials is not None:  # only the operator may make and write it
+                await self._store_seed()
+                store = await ConfigStore.open(nc, create=False)
+            else:
+                store = await ConfigStore.open(nc)
+                if self.seed is not None:
+                    if self.embedded is None:  # another deployment's config may be live there
+                        current = await store.current()
+                        if current is not None and not same_config(current.record, self.seed):
+                            self._may_overwrite(current.revision, current.record)
+                    revision, stored = await store.put_if_changed(self.seed)
+                    if stored:
+                        log.info("up.config.stored", revision=revision, file=self.seed.file)
             self.follower = await Follower.open(store, "up" if self.with_router else "workers")
         except LiveConfigError as exc:
             log.warning("live.config.unavailable", error=str(exc), runs=self.config.file)
@@ -218,6 +263,18 @@ class Stack:
                 "it, --no-follow to run the file without storing it, or use `hookwire apply`"
             )
         log.warning("up.config.overwrite", revision=revision, file=record.file)
+
+    async def _store_seed(self) -> None:
+        """As the operator: make the bucket, and store the seed unless it is current."""
+        operator = await connect(self.url, "hookwire-up-operator", auth=self.auth_for("operator"))
+        try:
+            store = await ConfigStore.open(operator)
+            if self.seed is not None:
+                revision, stored = await store.put_if_changed(self.seed)
+                if stored:
+                    log.info("up.config.stored", revision=revision, file=self.seed.file)
+        finally:
+            await operator.close()
 
     async def _apply_live(self, live: LiveConfig) -> None:
         """Pools first (what the revision adds starts), then the router (which waits for it)."""
@@ -289,8 +346,11 @@ class Stack:
             await self.health.stop()
         if self.supervisor is not None:
             await self.supervisor.stop()
+        if self.router_nc is not None and not self.router_nc.is_closed:
+            await self.router_nc.close()
         if self.nc is not None and not self.nc.is_closed:
             await self.nc.close()
+        remove_running(self.data_dir)
         if self.embedded is not None:
             await self.embedded.stop()
         if self._lock is not None:
@@ -306,7 +366,12 @@ class Stack:
     def describe(self) -> list[str]:
         """Where everything runs, for people."""
         where = f"embedded, JetStream in {self.data_dir / 'nats'}" if self.embedded else "external"
-        lines = [f"  nats     {self.url} ({where})"]
+        lines = [f"  nats     {redact_url(self.url)} ({where})"]
+        if self.credentials is not None:
+            creds = self.credentials.creds_dir
+            lines.append(f"  access   roles only, no anonymous client; creds in {creds}")
+        elif self.embedded is not None:
+            lines.append("  access   OPEN: anyone reaching the port may do anything (--insecure)")
         if self.with_router:
             lines.append(
                 f"  router   {subjects.hook_wildcard()} in queue {subjects.ROUTER_QUEUE}; "

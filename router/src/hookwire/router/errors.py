@@ -150,3 +150,11 @@ class RecordFileError(HookwireError):
 
 class ReplayError(HookwireError):
     """The records cannot be replayed (``keep: metadata`` or ``output`` records, say)."""
+
+
+class SecurityError(HookwireError):
+    """Credentials that cannot be made or read (``hookwire security``, the embedded roles)."""
+
+
+class NoTarget(HookwireError):
+    """A client command with no NATS server named and no running ``hookwire up`` found."""

@@ -16,8 +16,10 @@ because hookwire.service builds on them too.
 Needs the ``client`` extra of hookwire-schemas (msgspec and nats-py only).
 """
 
+from ._auth import ENV_VARS as NATS_ENV_VARS
+from ._auth import NATS_AUTH_VARS, NatsAuth, NatsAuthError, redact_url
 from ._client import DEFAULT_TIMEOUT, DEFAULT_URL, Client, connect
-from ._connect import connect_bounded
+from ._connect import NatsConnectError, connect_bounded
 from ._errors import (
     HookwireTimeout,
     HookwireUnavailable,
@@ -33,6 +35,8 @@ from ._state import StateStore, post_hook_of
 __all__ = [
     "DEFAULT_TIMEOUT",
     "DEFAULT_URL",
+    "NATS_AUTH_VARS",
+    "NATS_ENV_VARS",
     "Client",
     "EntityOptions",
     "HookResult",
@@ -41,10 +45,14 @@ __all__ = [
     "InvalidPayload",
     "InvalidReply",
     "InvokeOptions",
+    "NatsAuth",
+    "NatsAuthError",
+    "NatsConnectError",
     "PayloadTooLarge",
     "Requests",
     "StateStore",
     "connect",
     "connect_bounded",
     "post_hook_of",
+    "redact_url",
 ]

@@ -15,6 +15,7 @@ from nats.aio.client import Client as NatsClient
 
 from hookwire.schemas import Entity, GatewayReply, GatewayRequest, is_post_hook, subjects
 
+from ._auth import NatsAuth, redact_url
 from ._build import (
     Payload,
     as_result_payload,
@@ -24,7 +25,7 @@ from ._build import (
     encode_payload,
     normalize_payload,
 )
-from ._connect import connect_bounded
+from ._connect import NatsConnectError, connect_bounded
 from ._errors import (
     HookwireTimeout,
     HookwireUnavailable,
@@ -185,6 +186,8 @@ async def connect(
     name: str = "hookwire-gateway",
     state_max_entries: int = DEFAULT_MAX_ENTRIES,
     state_ttl: float = DEFAULT_TTL,
+    auth: NatsAuth | None = None,
+    connect_deadline: float | None = None,
     **nats_options: Any,
 ) -> Client:
     """Connect to NATS at ``url`` and return a client that owns the connection.
@@ -195,6 +198,11 @@ async def connect(
     cannot be reached; once connected, the client reconnects forever (unless
     ``max_reconnect_attempts`` says otherwise), and events sent while NATS is away
     raise :class:`HookwireTimeout` or :class:`HookwireUnavailable`.
+
+    ``auth`` gives credentials and TLS (:class:`NatsAuth`; default: the
+    ``HOOKWIRE_NATS_*`` variables). An untrusted server certificate or a refused
+    login raises :class:`HookwireUnavailable` at once; ``connect_deadline`` (default
+    ``timeout``) bounds the whole first connect.
     """
     _check_timeout(timeout)
     states = StateStore(state_max_entries, state_ttl)
@@ -211,10 +219,17 @@ async def connect(
         "error_cb": on_error,
         **nats_options,
     }
+    if auth is None:
+        auth = NatsAuth.from_env()
+    deadline = timeout if connect_deadline is None else connect_deadline
     try:
-        nc = await connect_bounded(url, _CONNECT_RETRIES, name=name, **settings)
+        nc = await connect_bounded(
+            url, _CONNECT_RETRIES, auth=auth, deadline=deadline, name=name, **settings
+        )
+    except NatsConnectError as exc:
+        raise HookwireUnavailable(str(exc)) from None
     except (TimeoutError, OSError, nats.errors.Error) as exc:
-        raise HookwireUnavailable(f"cannot connect to NATS at {url}: {exc!r}") from exc
+        raise HookwireUnavailable(f"cannot connect to NATS at {redact_url(url)}: {exc!r}") from exc
     connected.append(True)
     return Client(nc, timeout=timeout, states=states, owns_connection=True)
 

@@ -174,3 +174,31 @@ def record_wildcard(hook: str | None = None) -> str:
 def ff_dead_for(subject: str) -> str:
     """The dead-letter subject of a call stored under ``subject`` (an ``ff_subject``)."""
     return FF_DEAD_PREFIX + subject[len(FF_PREFIX) :]
+
+
+# -- permissions (hookwire security): what each role may publish and subscribe to ------
+
+#: Every hook subject and every plugin subject, as NATS permission wildcards.
+HOOK_ALL = f"{HOOK_PREFIX}.>"
+PLUGIN_ALL = f"{PLUGIN_PREFIX}.>"
+REGISTRY_ALL = f"{REGISTRY_PREFIX}.>"
+REGISTRY_WILDCARD = f"{REGISTRY_PREFIX}.*"
+#: Every NATS micro control subject (asking services for PING, INFO, STATS).
+MICRO_ALL = "$SRV.>"
+
+
+def micro_control(service: str) -> tuple[str, ...]:
+    """The ``$SRV`` subjects a micro service named ``service`` answers: each verb for
+    every service, for its name, and for one instance of it."""
+    verbs = ("$SRV.PING", "$SRV.INFO", "$SRV.STATS")
+    return (*verbs, f"$SRV.*.{service}", f"$SRV.*.{service}.*")
+
+
+def queue_permission(subject: str, queue: str) -> str:
+    """A subscribe permission that holds only in queue group ``queue``."""
+    return f"{subject} {queue}"
+
+
+def inbox_prefix(role: str) -> str:
+    """The reply inboxes of ``role``: ``_INBOX.<role>``, readable by that role only."""
+    return f"_INBOX.{role}"

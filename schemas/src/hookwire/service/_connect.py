@@ -10,7 +10,7 @@ import nats.errors
 import structlog
 from nats.aio.client import Client
 
-from hookwire.client import connect_bounded
+from hookwire.client import NatsAuth, connect_bounded, redact_url
 
 log = structlog.get_logger("hookwire.nats")
 
@@ -19,14 +19,25 @@ log = structlog.get_logger("hookwire.nats")
 MAX_BACKOFF = 5.0
 
 
-async def connect(url: str, name: str, *, attempts: int = 60, **options: Any) -> Client:
+async def connect(
+    url: str,
+    name: str,
+    *,
+    attempts: int = 60,
+    auth: NatsAuth | None = None,
+    deadline: float | None = None,
+    **options: Any,
+) -> Client:
     """A NATS connection that, once up, reconnects forever and logs each disconnect.
 
     The first connect waits up to ``attempts`` times ``reconnect_time_wait`` (0.5 s by
     default: about 30 s, so a service may start before NATS), logging
     ``nats.waiting`` once, retrying with a pause that doubles up to 5 s, and then
-    raises. nats-py itself would retry the first connect forever, silently. A clean
-    ``close()`` logs no ``nats.disconnected``.
+    raises NatsConnectError; a refused TLS handshake or login raises at once, and
+    ``deadline`` (seconds) bounds the whole first connect. nats-py itself would retry
+    the first connect forever, silently. A clean ``close()`` logs no
+    ``nats.disconnected``. ``auth``: credentials and TLS (default: the
+    ``HOOKWIRE_NATS_*`` variables).
     """
     holder: list[Client] = []
     causes: list[Exception] = []  # why the first connect fails (nats-py raises NoServersError)
@@ -37,7 +48,8 @@ async def connect(url: str, name: str, *, attempts: int = 60, **options: Any) ->
 
     async def on_reconnect() -> None:
         url_now = holder[0].connected_url if holder else None
-        log.info("nats.reconnected", client=name, url=url_now.geturl() if url_now else url)
+        shown = redact_url(url_now.geturl() if url_now else url)
+        log.info("nats.reconnected", client=name, url=shown)
 
     async def on_error(exc: Exception) -> None:
         if holder:
@@ -53,26 +65,36 @@ async def connect(url: str, name: str, *, attempts: int = 60, **options: Any) ->
         "error_cb": on_error,
     }
     settings.update(options)
+    if auth is None:
+        auth = NatsAuth.from_env()
     pause = float(settings["reconnect_time_wait"])
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + max(1, attempts) * pause
+    budget = max(1, attempts) * pause
+    if deadline is not None:
+        budget = min(budget, deadline) if attempts > 1 else deadline
+    end = loop.time() + budget
     waited = False
     while True:
+        left = max(end - loop.time(), 0.01)
         try:
-            nc = await connect_bounded(url, 1, **settings)
+            nc = await connect_bounded(url, 1, auth=auth, deadline=left, **settings)
             break
         except (OSError, TimeoutError, nats.errors.Error) as exc:
-            left = deadline - loop.time()
+            if getattr(exc, "permanent", False):
+                raise
+            left = end - loop.time()
             if left <= 0:
                 raise
             if not waited and attempts > 2:  # a one-shot command says it itself
                 why = causes[0] if causes else exc
-                log.warning("nats.waiting", client=name, url=url, error=str(why) or repr(why))
+                log.warning(
+                    "nats.waiting", client=name, url=redact_url(url), error=str(why) or repr(why)
+                )
                 waited = True
             await asyncio.sleep(min(pause, left))
             pause = min(pause * 2, MAX_BACKOFF)
     if waited:
-        log.info("nats.connected", client=name, url=url)
+        log.info("nats.connected", client=name, url=redact_url(url))
     holder.append(nc)
     return nc
 

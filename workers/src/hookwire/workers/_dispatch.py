@@ -26,7 +26,7 @@ from hookwire.schemas import (
 
 from ._context import Context
 from ._deadlines import Deadlines
-from ._instances import Instance, Instances
+from ._instances import Instance, InstanceConfigError, Instances
 from ._sdk import Block, Continue
 
 log = structlog.get_logger("hookwire.workers")
@@ -100,6 +100,8 @@ class Dispatcher:
             inst = await self._instances.acquire(req.instance, req.config)
         except msgspec.DecodeError as exc:
             return self._error(req, f"config of instance {req.instance!r} is invalid: {exc}")
+        except InstanceConfigError as exc:
+            return self._error(req, str(exc))
         except Exception as exc:
             log.exception("plugin.setup.failed", plugin=self.plugin, instance=req.instance)
             message = f"setup of instance {req.instance!r} failed: {describe(exc)}"

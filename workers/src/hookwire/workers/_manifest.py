@@ -49,6 +49,8 @@ class Manifest:
     path: Path
     requirements: str = "requirements.txt"
     cpex: CpexSource | None = None
+    #: JSON Schema of an instance's config (``config_schema``); a worker checks each one
+    config_schema: dict[str, Any] | None = None
 
     @property
     def module(self) -> str:
@@ -140,4 +142,14 @@ def read_manifest(plugin_dir: str | Path) -> Manifest:
         if "requirements" in doc
         else "requirements.txt",
         cpex=cpex,
+        config_schema=_schema(path, doc),
     )
+
+
+def _schema(path: Path, doc: dict[str, Any]) -> dict[str, Any] | None:
+    schema = doc.get("config_schema")
+    if schema is None:
+        return None
+    if not isinstance(schema, dict):
+        raise ManifestError(path, "config_schema", "expected a JSON Schema (a mapping)")
+    return schema

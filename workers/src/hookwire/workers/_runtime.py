@@ -82,7 +82,7 @@ class Worker:
             raise ValueError(f"concurrency must be at least 1, got {concurrency}")
         loaded = plugin if isinstance(plugin, LoadedPlugin) else load_plugin(Path(plugin))
         name = loaded.name
-        instances = Instances(name, loaded.cls, nc)
+        instances = Instances(name, loaded.cls, nc, schema=loaded.manifest.config_schema)
         dispatcher = Dispatcher(name, loaded.manifest.hooks, instances)
         durable = DurableCalls(nc, name, dispatcher)
         service = Service(

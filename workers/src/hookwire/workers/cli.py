@@ -18,7 +18,14 @@ from typing import Any
 import nats.errors
 import structlog
 
-from hookwire.service import configure_logging, connect, start_heartbeat, wait_for_signal
+from hookwire.service import (
+    add_auth_arguments,
+    auth_from_args,
+    configure_logging,
+    connect,
+    start_heartbeat,
+    wait_for_signal,
+)
 
 from ._errors import WorkerError
 from ._loader import LoadedPlugin, load_plugin
@@ -67,6 +74,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"calls served at once (default {DEFAULT_CONCURRENCY}) "
         "[env HOOKWIRE_WORKER_CONCURRENCY]",
     )
+    add_auth_arguments(parser)
     logs = parser.add_mutually_exclusive_group()
     logs.add_argument(
         "--log-json",
@@ -123,7 +131,8 @@ async def serve(ns: argparse.Namespace) -> int:
 async def _serve(
     ns: argparse.Namespace, plugin: LoadedPlugin, stop: asyncio.Future[signal.Signals]
 ) -> int:
-    connecting = asyncio.ensure_future(connect(ns.nats, name=f"hookwire-worker-{plugin.name}"))
+    name = f"hookwire-worker-{plugin.name}"
+    connecting = asyncio.ensure_future(connect(ns.nats, name=name, auth=auth_from_args(ns)))
     waiting: set[asyncio.Future[Any]] = {connecting, stop}
     await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
     if not connecting.done():

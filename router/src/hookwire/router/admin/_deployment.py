@@ -40,10 +40,19 @@ from hookwire.schemas import (
 
 
 class Deployment:
-    """One NATS connection's view of a running hookwire deployment."""
+    """One NATS connection's view of a running hookwire deployment (``writer``: another
+    connection for apply and rollback, when ``nc``'s role may only read)."""
 
-    def __init__(self, nc: Client, *, timeout: float = 5.0, status_wait: float = 0.5) -> None:
+    def __init__(
+        self,
+        nc: Client,
+        *,
+        writer: Client | None = None,
+        timeout: float = 5.0,
+        status_wait: float = 0.5,
+    ) -> None:
         self.nc = nc
+        self.writer = writer or nc
         self.timeout = timeout
         self.status_wait = status_wait
         self._loaded: tuple[int, Config] | None = None
@@ -119,7 +128,7 @@ class Deployment:
         """Check ``text`` as the new live config and store it unless it is the live config
         already, as ``hookwire config apply`` does (``stored``: false). ConfigError:
         refused, nothing stored."""
-        store = await ConfigStore.open(self.nc, create=False)
+        store = await ConfigStore.open(self.writer, create=False)
         live = await store.current()
         if live is None:
             raise LiveConfigError("no config has been applied yet: apply a file with the CLI")
@@ -128,7 +137,7 @@ class Deployment:
         return {**_stored(revision, config), "stored": stored}
 
     async def rollback(self, revision: int | None, message: str) -> dict[str, Any]:
-        store = await self.store()
+        store = await ConfigStore.open(self.writer, create=False)
         target = await rollback_target(store, revision)
         record, config = rollback_record(target, message)
         stored = await store.put(record)

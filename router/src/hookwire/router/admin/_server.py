@@ -53,11 +53,20 @@ class AdminServer:
     """``await server.start()`` serves until ``await server.stop()``; ``url`` says where."""
 
     def __init__(
-        self, nc: Client, listen: str = DEFAULT_LISTEN, tokens: Tokens | None = None
+        self,
+        nc: Client,
+        listen: str = DEFAULT_LISTEN,
+        tokens: Tokens | None = None,
+        *,
+        writer: Client | None = None,
+        owned: tuple[Client, ...] = (),
     ) -> None:
+        """``writer``: the connection of apply and rollback (default ``nc``); ``owned``:
+        connections this server closes when it stops."""
         self.host, self.port = parse_listen(listen)
         self.tokens = tokens or Tokens(write=new_token())
-        app = create_app(Deployment(nc), self.tokens)
+        self._owned = owned
+        app = create_app(Deployment(nc, writer=writer), self.tokens)
         config = uvicorn.Config(
             app, host=self.host, port=self.port, log_level="warning", lifespan="off"
         )
@@ -82,9 +91,11 @@ class AdminServer:
                 return
 
     async def stop(self) -> None:
-        if self._task is None:
-            return
-        self.server.should_exit = True
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(self._task, 5)
-        self._task = None
+        if self._task is not None:
+            self.server.should_exit = True
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._task, 5)
+            self._task = None
+        for nc in self._owned:
+            with contextlib.suppress(Exception):
+                await nc.close()

@@ -8,6 +8,8 @@ import signal
 import sys
 from typing import Any
 
+from nats.aio.client import Client
+
 from hookwire.router._stack import Stack
 from hookwire.router.admin._auth import Tokens
 from hookwire.router.admin._server import (
@@ -20,7 +22,7 @@ from hookwire.router.admin._server import (
 from hookwire.router.cli._options import add_logging_options, add_nats_options
 from hookwire.router.cli._service import DEFAULT_NATS, log_settings
 from hookwire.router.errors import StackError
-from hookwire.service import SignalQueue, connect
+from hookwire.service import SignalQueue, auth_from_args, connect
 
 
 def add_admin_token_options(p: argparse.ArgumentParser) -> None:
@@ -83,19 +85,39 @@ def add_parsers(sub: Any) -> None:
 
 
 async def start_admin(stack: Stack, ns: argparse.Namespace) -> AdminServer | None:
-    """The admin service of ``hookwire up``/``demo`` on the stack's connection, its URL
-    printed (``--admin-listen off``: none; the default port taken: a free one)."""
+    """The admin service of ``hookwire up``/``demo``, its URL printed (``--admin-listen
+    off``: none; the default port taken: a free one). On the secured embedded server it
+    reads as the observer and applies and rolls back as the operator (their creds in the
+    data folder); otherwise it shares the stack's connection."""
     if ns.admin_listen == "off":
         return None
     assert stack.nc is not None
     tokens = tokens_from(ns)
-    server = AdminServer(stack.nc, ns.admin_listen, tokens)
+    reader, writer = stack.nc, stack.nc
+    owned: tuple[Client, ...] = ()
+    if stack.credentials is not None:
+        try:
+            reader = await connect(
+                stack.url, "hookwire-admin", auth=stack.auth_for("observer"), deadline=10
+            )
+            writer = await connect(
+                stack.url, "hookwire-admin-operator", auth=stack.auth_for("operator"), deadline=10
+            )
+        except Exception as exc:
+            raise StackError(f"admin: cannot connect to NATS: {exc}") from None
+        owned = (reader, writer)
+
+    def server_on(listen: str) -> AdminServer:
+        return AdminServer(reader, listen, tokens, writer=writer, owned=owned)
+
+    server = server_on(ns.admin_listen)
     try:
         await server.start()
     except StackError:
         if ns.admin_listen != DEFAULT_LISTEN:
+            await server.stop()
             raise
-        server = AdminServer(stack.nc, "127.0.0.1:0", tokens)  # 8080 is taken: a free port
+        server = server_on("127.0.0.1:0")  # 8080 is taken: a free port
         await server.start()
     print_admin(server, bool(ns.admin_token))
     return server
@@ -130,9 +152,9 @@ def cmd_admin(ns: argparse.Namespace) -> int:
 
 async def _serve(ns: argparse.Namespace, tokens: Tokens) -> int:
     try:
-        nc = await connect(ns.nats, "hookwire-admin")
+        nc = await connect(ns.nats, "hookwire-admin", auth=auth_from_args(ns), deadline=10)
     except Exception as exc:
-        print(f"hookwire admin: cannot connect to NATS at {ns.nats}: {exc!r}", file=sys.stderr)
+        print(f"hookwire admin: {exc}", file=sys.stderr)
         return 1
     signals = SignalQueue(signal.SIGTERM, signal.SIGINT)
     server = AdminServer(nc, ns.listen, tokens)

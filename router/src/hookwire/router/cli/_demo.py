@@ -23,7 +23,7 @@ from hookwire.router.config._load import load_config
 from hookwire.router.errors import ConfigError, StackError
 from hookwire.router.live._store import read_config_file
 from hookwire.router.pools._folders import folders
-from hookwire.service import SignalQueue, configure_logging
+from hookwire.service import SignalQueue, auth_from_args, configure_logging
 
 #: The demo config in a source checkout: <repo>/plugins/demo.yaml.
 DEMO_CONFIG = Path(__file__).resolve().parents[5] / "plugins" / "demo.yaml"
@@ -146,7 +146,7 @@ def cmd_demo(ns: argparse.Namespace) -> int:
     # venvs outlive the run (beside the config unless told): a rerun reuses them
     venvs = folders(config, venv_dir=given(ns, "venv_dir")).venvs
     worker_env = {"HOOKWIRE_LOG_LEVEL": level} if level else {}
-    return asyncio.run(_demo(config, ns.nats, worker_env, venvs, ns))
+    return asyncio.run(_demo(config, ns.nats, worker_env, venvs, ns, auth_from_args(ns)))
 
 
 async def _demo(
@@ -155,6 +155,7 @@ async def _demo(
     worker_env: dict[str, str],
     venvs: Path,
     ns: argparse.Namespace,
+    auth: hw.NatsAuth,
 ) -> int:
     with tempfile.TemporaryDirectory(prefix="hookwire-demo-") as tmp:
         print("starting NATS, the router and one worker pool per plugin ...", flush=True)
@@ -167,11 +168,12 @@ async def _demo(
                 venv_dir=venvs,
                 follow=True,  # the demo's config is the live one: the admin pages show it
                 seed=read_config_file(config.file, action="up")[0],
+                auth=auth,
             )
             async with stack_ as stack:
                 print(*stack.describe(), sep="\n", flush=True)
                 admin = await start_admin(stack, ns)
-                ok = await _run_steps(stack.url)
+                ok = await _run_steps(stack.url, stack.auth_for("gateway"))
                 audit = await _audit_lines(Path(tmp) / "audit.jsonl", expected=len(_steps()))
                 if ns.keep:
                     await _wait_for_ctrl_c(admin)
@@ -195,7 +197,7 @@ async def _wait_for_ctrl_c(admin: AdminServer | None) -> None:
     signals.close()
 
 
-async def _run_steps(url: str) -> bool:
+async def _run_steps(url: str, auth: hw.NatsAuth) -> bool:
     expected = [
         "allow",
         "allow",
@@ -209,7 +211,7 @@ async def _run_steps(url: str) -> bool:
         "allow",
     ]
     ok = True
-    async with await hw.connect(url, timeout=15) as gateway:
+    async with await hw.connect(url, timeout=15, auth=auth) as gateway:
         for n, ((title, step), want) in enumerate(zip(_steps(), expected, strict=True), 1):
             result = await step(gateway)
             print(

@@ -12,9 +12,9 @@ from typing import Any
 import msgspec
 from nats.aio.client import Client
 
-from hookwire.router.cli._options import add_commands, add_config_argument, add_nats_options
+from hookwire.router.cli._connection import NoTarget, add_client_options, resolve_target
+from hookwire.router.cli._options import add_commands, add_config_argument
 from hookwire.router.cli._render import count
-from hookwire.router.cli._service import DEFAULT_NATS
 from hookwire.router.config._load import Config
 from hookwire.router.errors import ConfigError, LiveConfigError
 from hookwire.router.live._history import history_rows, rollback_record, rollback_target, what
@@ -49,7 +49,7 @@ def add_parsers(sub: Any) -> None:
         "problems is refused before it is stored and what runs keeps running.",
     )
     add_config_argument(p)
-    add_nats_options(p, default=DEFAULT_NATS)
+    add_client_options(p)
     p.add_argument("--dry-run", action="store_true", help="check it only; store nothing")
     p.add_argument("--strict", action="store_true", help="refuse it on warnings too")
     p.add_argument("-m", "--message", default="", help="why (shown by hookwire config history)")
@@ -63,7 +63,7 @@ def add_parsers(sub: Any) -> None:
         "history stays linear). Without REVISION: the revision before the live one.",
     )
     p.add_argument("revision", nargs="?", type=_revision, help="the revision to restore")
-    add_nats_options(p, default=DEFAULT_NATS)
+    add_client_options(p)
     p.add_argument("-m", "--message", default="", help="why (shown by hookwire config history)")
     p.add_argument("--wait", type=float, default=0.0, metavar="SECONDS", help=wait_help)
     p.set_defaults(func=cmd_rollback)
@@ -77,7 +77,7 @@ def add_parsers(sub: Any) -> None:
     q = csub.add_parser(
         "history", help="list the revisions kept", description="List the revisions kept."
     )
-    add_nats_options(q, default=DEFAULT_NATS)
+    add_client_options(q)
     q.add_argument("--json", action="store_true", help="print JSON")
     q.set_defaults(func=cmd_history)
     q = csub.add_parser(
@@ -87,7 +87,7 @@ def add_parsers(sub: Any) -> None:
         "standard error), so `hookwire config show 3 > old.yaml` saves it.",
     )
     q.add_argument("revision", nargs="?", type=_revision, help="revision (default: the live one)")
-    add_nats_options(q, default=DEFAULT_NATS)
+    add_client_options(q)
     q.add_argument("--json", action="store_true", help="print the whole record as JSON")
     q.set_defaults(func=cmd_show)
 
@@ -95,22 +95,61 @@ def add_parsers(sub: Any) -> None:
 Body = Callable[[Client, ConfigStore], Awaitable[int]]
 
 
-def _run(command: str, url: str, body: Body, *, create: bool = False) -> int:
+def _run(
+    command: str, ns: argparse.Namespace, role: str, body: Body, *, create: bool = False
+) -> int:
+    """Run ``body`` on the live config store, connected as ``role``."""
+    try:
+        target = resolve_target(ns, role)
+    except NoTarget as exc:
+        print(f"hookwire {command}: {exc}", file=sys.stderr)
+        return 2
+
     async def main() -> int:
+        refused: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+
+        async def on_error(exc: Exception) -> None:
+            if "permissions violation" in str(exc).lower() and not refused.done():
+                refused.set_result(str(exc))
+
         try:
             name = "hookwire-" + command.replace(" ", "-")
             nc = await connect(
-                url, name, attempts=2, reconnect_time_wait=0.1, disconnected_cb=_quiet
+                target.url,
+                name,
+                attempts=2,
+                reconnect_time_wait=0.1,
+                disconnected_cb=_quiet,
+                error_cb=on_error,
+                auth=target.auth,
+                deadline=10,
             )
         except Exception as exc:
-            print(f"hookwire {command}: cannot connect to NATS at {url}: {exc!r}", file=sys.stderr)
+            print(f"hookwire {command}: {exc}", file=sys.stderr)
             return 1
-        try:
+
+        async def run() -> int:
             return await body(nc, await ConfigStore.open(nc, create=create))
+
+        task: asyncio.Future[int] = asyncio.ensure_future(run())
+        racing: set[asyncio.Future[Any]] = {task, refused}
+        try:
+            await asyncio.wait(racing, return_when=asyncio.FIRST_COMPLETED)
+            if not task.done():  # NATS refused a step: the role may not do this
+                task.cancel()
+                print(
+                    f"hookwire {command}: refused by NATS ({target.auth.describe()}): "
+                    f"{refused.result()}; this needs the {role} role's credentials",
+                    file=sys.stderr,
+                )
+                return 1
+            return task.result()
         except LiveConfigError as exc:
             print(f"hookwire {command}: {exc}", file=sys.stderr)
             return 1
         finally:
+            if not task.done():
+                task.cancel()
             await nc.close()
 
     return asyncio.run(main())
@@ -171,7 +210,7 @@ def cmd_apply(ns: argparse.Namespace) -> int:
             print(f"applied revision {revision}: {_summary(record, config)}")
         return await _wait(nc, revision, ns.wait)
 
-    return _run("apply", ns.nats, body, create=True)
+    return _run("apply", ns, "operator", body, create=True)
 
 
 def cmd_rollback(ns: argparse.Namespace) -> int:
@@ -185,7 +224,7 @@ def cmd_rollback(ns: argparse.Namespace) -> int:
         )
         return await _wait(nc, revision, ns.wait)
 
-    return _run("rollback", ns.nats, body)
+    return _run("rollback", ns, "operator", body)
 
 
 def cmd_history(ns: argparse.Namespace) -> int:
@@ -211,7 +250,7 @@ def cmd_history(ns: argparse.Namespace) -> int:
             print(line + (f"  ({r.message})" if r.message else ""))
         return 0
 
-    return _run("config history", ns.nats, body)
+    return _run("config history", ns, "observer", body)
 
 
 def cmd_show(ns: argparse.Namespace) -> int:
@@ -231,4 +270,4 @@ def cmd_show(ns: argparse.Namespace) -> int:
         sys.stdout.write(r.text)
         return 0
 
-    return _run("config show", ns.nats, body)
+    return _run("config show", ns, "observer", body)

@@ -15,6 +15,7 @@ from hookwire.router.cli import _live as _cmd_live
 from hookwire.router.cli import _plugins as _cmd_plugins
 from hookwire.router.cli import _pools as _cmd_pools
 from hookwire.router.cli import _record as _cmd_record
+from hookwire.router.cli import _security as _cmd_security
 from hookwire.router.cli import _service as _cmd_service
 from hookwire.router.cli import _up as _cmd_up
 from hookwire.router.cli._options import EXIT_USAGE, Parser, add_commands
@@ -52,6 +53,7 @@ def build_parser() -> Parser:
     _cmd_live.add_parsers(sub)
     _cmd_record.add_parsers(sub)
     _cmd_admin.add_parsers(sub)
+    _cmd_security.add_parsers(sub)
     return parser
 
 

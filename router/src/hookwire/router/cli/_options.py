@@ -22,6 +22,9 @@ from collections.abc import Sequence
 from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
+from hookwire.service import add_auth_arguments
+from hookwire.service._options import AUTH_FIELDS
+
 PREFIX = "HOOKWIRE_"
 #: Seconds a service waits for NATS at start (``--nats-wait``).
 NATS_WAIT = 30.0
@@ -41,6 +44,9 @@ SHARED = {
     "admin_listen": "ADMIN_LISTEN",
     "admin_token": "ADMIN_TOKEN",
     "admin_read_token": "ADMIN_READ_TOKEN",
+    "insecure": "INSECURE",  # up and demo: an open embedded nats-server
+    # credentials and TLS (hookwire.service.add_auth_arguments): HOOKWIRE_NATS_<FIELD>
+    **{f"nats_{field}": f"NATS_{field.upper()}" for field in AUTH_FIELDS},
 }
 
 _TRUE = ("1", "true", "yes", "on")
@@ -216,6 +222,7 @@ def add_nats_options(
             default=NATS_WAIT,
             help=f"how long to wait for NATS at start, retrying (default {NATS_WAIT:g})",
         )
+    add_auth_arguments(p)
     return group
 
 

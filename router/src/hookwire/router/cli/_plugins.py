@@ -25,6 +25,7 @@ from hookwire.router.catalog._maturity import LEVELS
 from hookwire.router.catalog._registry import Registry
 from hookwire.router.catalog._registry_client import ReplyT, registry_request
 from hookwire.router.catalog.manifest_schema import schema_text
+from hookwire.router.cli._connection import data_dir_of
 from hookwire.router.cli._options import (
     add_commands,
     add_folder_options,
@@ -44,6 +45,7 @@ from hookwire.router.config._model import ConfigFile
 from hookwire.router.errors import ConfigError, Problem, ProblemList, QaError, SourceError
 from hookwire.router.pools._folders import folders
 from hookwire.router.pools._qa import QaRun
+from hookwire.router.security import Credentials
 from hookwire.schemas import (
     GetReply,
     GetRequest,
@@ -53,7 +55,13 @@ from hookwire.schemas import (
     SearchRequest,
     subjects,
 )
-from hookwire.service import configure_logging, connect
+from hookwire.service import (
+    NatsAuth,
+    auth_from_args,
+    configure_logging,
+    connect,
+    redact_url,
+)
 
 _encode = msgspec.json.Encoder().encode
 
@@ -173,15 +181,22 @@ def _config_dirs(config_file: str, problems: ProblemList) -> list[tuple[Path, Pr
 
 
 async def ask(
-    url: str, subject: str, request: msgspec.Struct, kind: type[ReplyT], timeout: float
+    url: str,
+    subject: str,
+    request: msgspec.Struct,
+    kind: type[ReplyT],
+    timeout: float,
+    auth: NatsAuth | None = None,
 ) -> ReplyT:
-    """One request to the registry service of a running router."""
+    """One request to the registry service of a running router (as an observer)."""
     try:
-        nc = await connect(url, "hookwire-plugins", attempts=2, reconnect_time_wait=0.1)
+        nc = await connect(
+            url, "hookwire-plugins", attempts=2, reconnect_time_wait=0.1, auth=auth, deadline=10
+        )
     except Exception as exc:
-        raise SourceError(f"cannot connect to NATS at {url}: {exc!r}") from None
+        raise SourceError(str(exc)) from None
     try:
-        return await registry_request(nc, subject, request, kind, timeout, url)
+        return await registry_request(nc, subject, request, kind, timeout, redact_url(url))
     finally:
         await nc.close()
 
@@ -191,7 +206,11 @@ def _answer(
 ) -> ReplyT:
     if ns.nats:
         configure_logging(level="error")  # stdout is the answer; closing NATS is no news
-        return asyncio.run(ask(ns.nats, subject, request, kind, ns.timeout))
+        auth = auth_from_args(ns)
+        creds = Credentials.creds_file(data_dir_of(ns), "observer")
+        if auth.is_empty and creds.is_file():
+            auth = NatsAuth(creds=str(creds))
+        return asyncio.run(ask(ns.nats, subject, request, kind, ns.timeout, auth))
     skipped = ProblemList()
     registry = Registry(packages_from(ns.config_file, ns.plugin_dir, skipped))
     if skipped and not registry.packages:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from hookwire.router._stack import Stack
+from hookwire.router.cli._connection import service_connection
 from hookwire.router.cli._options import (
     add_commands,
     add_config_option,
@@ -39,7 +40,12 @@ def add_parsers(sub: Any) -> None:
         "plugin, restart crashed ones with backoff, drain them all on SIGTERM.",
     )
     add_config_option(p)
-    add_nats_options(p, default=DEFAULT_NATS, service=True)
+    add_nats_options(
+        p,
+        default=None,
+        help_text=f"NATS server URL (default: the config's nats.url, else {DEFAULT_NATS})",
+        service=True,
+    )
     add_folder_options(p)
     add_follow_option(p)
     add_logging_options(p)
@@ -87,15 +93,18 @@ def cmd_workers(ns: argparse.Namespace) -> int:
         return 1
     worker_env = log_settings(ns)
     folders_ = where(ns, config)
+    url, auth = service_connection(ns, config, DEFAULT_NATS)
+    assert url is not None
     stack = Stack(
         config,
-        nats_url=ns.nats,
+        nats_url=url,
         data_dir=folders_.data,
         venv_dir=folders_.venvs,
         router=False,
         follow=ns.follow,
         worker_env=worker_env,
         nats_wait=ns.nats_wait,
+        auth=auth,
     )
     return asyncio.run(_workers(stack))
 

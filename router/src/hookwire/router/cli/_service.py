@@ -12,6 +12,7 @@ from typing import Any
 
 import structlog
 
+from hookwire.router.cli._connection import service_connection
 from hookwire.router.cli._options import (
     NATS_WAIT,
     add_config_option,
@@ -26,7 +27,14 @@ from hookwire.router.errors import ConfigError
 from hookwire.router.live._follower import Follower
 from hookwire.router.live._switch import start_router
 from hookwire.router.pipeline._service import Router
-from hookwire.service import SignalQueue, configure_logging, connect, start_heartbeat
+from hookwire.service import (
+    NatsAuth,
+    SignalQueue,
+    configure_logging,
+    connect,
+    redact_url,
+    start_heartbeat,
+)
 
 DEFAULT_NATS = "nats://127.0.0.1:4222"
 log = structlog.get_logger("hookwire.router")
@@ -52,7 +60,12 @@ def add_parsers(sub: Any) -> None:
         "reloads the config (the live revision, else the file); SIGTERM drains and exits.",
     )
     add_config_option(p)
-    add_nats_options(p, default=DEFAULT_NATS, service=True)
+    add_nats_options(
+        p,
+        default=None,
+        help_text=f"NATS server URL (default: the config's nats.url, else {DEFAULT_NATS})",
+        service=True,
+    )
     add_follow_option(p)
     add_logging_options(p)
     p.set_defaults(func=cmd_router)
@@ -121,23 +134,33 @@ def cmd_router(ns: argparse.Namespace) -> int:
     log_settings(ns)
     for warning in config.warnings:
         log.warning("config.warning", problem=str(warning))
+    url, auth = service_connection(ns, config, DEFAULT_NATS)
+    assert url is not None
     return asyncio.run(
-        _serve_router(ns.nats, ns.config, config, follow=ns.follow, wait=ns.nats_wait)
+        _serve_router(url, ns.config, config, follow=ns.follow, wait=ns.nats_wait, auth=auth)
     )
 
 
 async def _serve_router(
-    url: str, path: str, config: Any, *, follow: bool = False, wait: float = NATS_WAIT
+    url: str,
+    path: str,
+    config: Any,
+    *,
+    follow: bool = False,
+    wait: float = NATS_WAIT,
+    auth: NatsAuth | None = None,
 ) -> int:
     try:
-        nc = await connect(url, "hookwire-router", attempts=connect_attempts(wait))
+        nc = await connect(url, "hookwire-router", attempts=connect_attempts(wait), auth=auth)
     except Exception as exc:
-        print(f"hookwire router: cannot connect to NATS at {url}: {exc!r}", file=sys.stderr)
+        print(f"hookwire router: {exc}", file=sys.stderr)
         return 1
     signals = SignalQueue(signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
     router, follower = await start_router(nc, config, follow=follow)
     heartbeat = start_heartbeat(nc)  # HOOKWIRE_HEALTH_FILE, for container healthchecks
-    log.info("router.ready", nats=url, config=router.config.file, revision=router.revision)
+    log.info(
+        "router.ready", nats=redact_url(url), config=router.config.file, revision=router.revision
+    )
     while (await signals.next()) == signal.SIGHUP:
         if await _refresh(follower, router):
             continue

@@ -8,6 +8,7 @@ import json
 import signal
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -20,6 +21,12 @@ from hookwire.router.cli._admin import (
     start_admin,
     tokens_from,
 )
+from hookwire.router.cli._connection import (
+    NoTarget,
+    add_client_options,
+    resolve_target,
+    service_connection,
+)
 from hookwire.router.cli._options import (
     add_config_option,
     add_folder_options,
@@ -30,12 +37,17 @@ from hookwire.router.cli._options import (
 )
 from hookwire.router.cli._pools import where
 from hookwire.router.cli._render import count, render_result
-from hookwire.router.cli._service import DEFAULT_NATS, log_settings
+from hookwire.router.cli._service import log_settings
 from hookwire.router.errors import ConfigError, StackError
 from hookwire.router.live._status import status_report
 from hookwire.router.live._store import read_config_file
 from hookwire.schemas import ENTITY_TYPES, Entity
-from hookwire.service import SignalQueue, configure_logging, connect
+from hookwire.service import (
+    NatsAuthError,
+    SignalQueue,
+    configure_logging,
+    connect,
+)
 
 #: ``hookwire send``'s exit status for an event a plugin blocked.
 EXIT_BLOCKED = 3
@@ -62,6 +74,12 @@ def add_parsers(sub: Any) -> None:
         "(without it, up asks on a terminal and refuses otherwise)",
     )
     add_admin_listen_option(p)
+    p.add_argument(
+        "--insecure",
+        action="store_true",
+        help="run the embedded nats-server open, without the roles: anyone reaching its "
+        "port may do anything",
+    )
     add_logging_options(p)
     p.set_defaults(func=cmd_up)
 
@@ -76,7 +94,7 @@ def add_parsers(sub: Any) -> None:
     p.add_argument(
         "payload", help='the hook\'s payload as JSON, e.g. \'{"name": "t", "args": {}}\''
     )
-    add_nats_options(p, default=DEFAULT_NATS)
+    add_client_options(p)
     p.add_argument(
         "--entity-type", choices=ENTITY_TYPES, help="entity type (default: from the hook)"
     )
@@ -103,7 +121,7 @@ def add_parsers(sub: Any) -> None:
         help="list the live routers and worker pools",
         description="Ask every hookwire service on NATS for its info and stats.",
     )
-    add_nats_options(p, default=DEFAULT_NATS)
+    add_client_options(p)
     p.add_argument(
         "--wait", type=positive(float), default=0.5, help="seconds to collect answers (default 0.5)"
     )
@@ -126,9 +144,10 @@ def cmd_up(ns: argparse.Namespace) -> int:
     # `up` runs its file: it stores it as the live config (when it differs) and follows
     seed = record if ns.follow else None
     folders_ = where(ns, config)
+    url, auth = service_connection(ns, config)  # no URL anywhere: the embedded server
     stack = Stack(
         config,
-        nats_url=ns.nats,
+        nats_url=url,
         data_dir=folders_.data,
         venv_dir=folders_.venvs,
         follow=seed is not None,
@@ -136,6 +155,8 @@ def cmd_up(ns: argparse.Namespace) -> int:
         worker_env=worker_env,
         nats_wait=ns.nats_wait,
         confirm_overwrite=_yes if ns.force else _ask if sys.stdin.isatty() else None,
+        auth=auth,
+        secure=not ns.insecure,
     )
     return asyncio.run(_up(stack, ns))
 
@@ -154,7 +175,7 @@ async def _up(stack: Stack, ns: argparse.Namespace) -> int:
     signals = SignalQueue(signal.SIGTERM, signal.SIGINT)
     try:
         await stack.start()
-    except (StackError, OSError) as exc:
+    except (StackError, OSError, NatsAuthError) as exc:
         await stack.stop()
         print(f"hookwire up: {exc}", file=sys.stderr)
         return 1
@@ -167,8 +188,10 @@ async def _up(stack: Stack, ns: argparse.Namespace) -> int:
         await stack.stop()
         print(f"hookwire up: {exc}", file=sys.stderr)
         return 1
+    here = stack.data_dir == (Path.cwd() / ".hookwire").resolve()
+    where_ = "" if here else f"--data-dir {stack.data_dir} "
     print(
-        f"try:  hookwire send --nats {stack.url} tool_pre_invoke "
+        f"try:  hookwire send {where_}tool_pre_invoke "
         '\'{"name": "send_email", "args": {"to": "bob@example.com"}}\'',
         flush=True,
     )
@@ -213,13 +236,21 @@ async def _send(ns: argparse.Namespace, payload: Any) -> int:
         if getattr(ns, k)
     }
     try:
-        async with await hw.connect(ns.nats, timeout=ns.timeout) as gateway:
+        target = resolve_target(ns, "gateway")
+    except NoTarget as exc:
+        print(f"hookwire send: {exc}", file=sys.stderr)
+        return 2
+    try:
+        async with await hw.connect(
+            target.url, timeout=ns.timeout, auth=target.auth, connect_deadline=ns.timeout
+        ) as gateway:
             result = await gateway.invoke(ns.hook, payload, entity=_entity(ns), **options)
     except (
         hw.HookwireUnavailable,
         hw.HookwireTimeout,
         hw.PayloadTooLarge,
         hw.InvalidPayload,
+        hw.NatsAuthError,
     ) as exc:
         print(f"hookwire send: {exc}", file=sys.stderr)
         return 1
@@ -239,9 +270,21 @@ def cmd_status(ns: argparse.Namespace) -> int:
 
 async def _status(ns: argparse.Namespace) -> int:
     try:
-        nc = await connect(ns.nats, "hookwire-status", attempts=2, reconnect_time_wait=0.1)
+        target = resolve_target(ns, "observer")
+    except NoTarget as exc:
+        print(f"hookwire status: {exc}", file=sys.stderr)
+        return 2
+    try:
+        nc = await connect(
+            target.url,
+            "hookwire-status",
+            attempts=2,
+            reconnect_time_wait=0.1,
+            auth=target.auth,
+            deadline=10,
+        )
     except Exception as exc:
-        print(f"hookwire status: cannot connect to NATS at {ns.nats}: {exc!r}", file=sys.stderr)
+        print(f"hookwire status: {exc}", file=sys.stderr)
         return 1
     try:
         report = await status_report(nc, ns.wait)

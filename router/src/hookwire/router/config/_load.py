@@ -14,7 +14,7 @@ from hookwire.router.catalog._manifest import PluginPackage, discover, pydantic_
 from hookwire.router.config._compile import compile_rules, reverse_order_warnings
 from hookwire.router.config._contextforge import gateway_setting_warnings
 from hookwire.router.config._legacy import legacy_routes
-from hookwire.router.config._model import ConfigFile, PluginEntry, PluginSettings
+from hookwire.router.config._model import ConfigFile, NatsSection, PluginEntry, PluginSettings
 from hookwire.router.config._plugins import PluginDef, build_plugin, plugin_entries
 from hookwire.router.config._policy import check_plugins
 from hookwire.router.config._templating import render_env
@@ -38,6 +38,8 @@ class Config:
     strategy: Strategy
     warnings: tuple[Problem, ...]
     known_hooks: frozenset[str]
+    #: the ``nats:`` section, its paths made absolute (None: the file has none)
+    nats: NatsSection | None = None
 
     def build_index(self) -> RuleIndex:
         """A fresh rule index (with its own cache) for this config."""
@@ -102,6 +104,7 @@ def config_from_doc(doc: YamlDoc, base_dir: Path) -> Config:
         strategy=source.strategy,
         warnings=tuple(warnings),
         known_hooks=frozenset(known_hooks),
+        nats=_nats_section(top.nats, base_dir),
     )
 
 
@@ -192,6 +195,18 @@ def _route_source(
         )
     routes = legacy_routes([(e, plugins[e.name].hooks) for _, e in entries if e.name in plugins])
     return _RouteSource(routes, "merge_all", _generated(doc), ("<legacy routes>",), True)
+
+
+def _nats_section(section: NatsSection | None, base_dir: Path) -> NatsSection | None:
+    if section is None:
+        return None
+    files = ("nkey", "creds", "ca", "cert", "key")
+    resolved = {
+        name: str(base_dir / Path(value).expanduser())
+        for name in files
+        if (value := getattr(section, name)) is not None
+    }
+    return section.model_copy(update=resolved)
 
 
 def _top_level(doc: YamlDoc, data: Mapping[str, Any], problems: ProblemList) -> ConfigFile:

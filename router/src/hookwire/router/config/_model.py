@@ -207,8 +207,29 @@ class Rule(_Model):
     )(_non_empty)
 
 
+class NatsSection(_Model):
+    """``nats:``: where the router and the workers of this config connect, and as whom.
+
+    Only file paths and names: passwords and tokens come from variables or options
+    (``HOOKWIRE_NATS_PASSWORD``, ``HOOKWIRE_NATS_TOKEN``), since a config file is
+    stored in the live config where every router can read it. Relative paths are
+    resolved against the config's folder.
+    """
+
+    url: str | None = None
+    user: str | None = None
+    nkey: str | None = None
+    creds: str | None = None
+    ca: str | None = None
+    cert: str | None = None
+    key: str | None = None
+    inbox_prefix: str | None = None
+
+
 class ConfigFile(_Model):
     """The top level of a hookwire config file."""
+
+    nats: NatsSection | None = None
 
     plugin_settings: PluginSettings = PluginSettings()
     plugins: dict[str, Any] | list[Any] = {}

@@ -73,8 +73,11 @@ class EmbeddedNats:
         *,
         binary: Path | None = None,
         start_timeout: float = START_TIMEOUT,
+        config: Path | None = None,
     ) -> None:
         self.data_dir = Path(data_dir)
+        #: a nats-server config file (the roles' accounts): no anonymous access with it
+        self.config = config
         self.store_dir = self.data_dir / "nats"
         self.binary = binary
         self.start_timeout = start_timeout
@@ -131,6 +134,7 @@ class EmbeddedNats:
             "-js",
             "-sd", str(self.store_dir),
             "--ports_file_dir", str(ports_dir),
+            *(["-c", str(self.config)] if self.config is not None else []),
         ]  # fmt: skip
         try:
             proc = await asyncio.create_subprocess_exec(

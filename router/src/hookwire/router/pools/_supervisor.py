@@ -16,6 +16,7 @@ from pathlib import Path
 
 import structlog
 
+from hookwire.client import NATS_AUTH_VARS
 from hookwire.router.pools._output import Relay
 from hookwire.schemas import PoolStatus
 
@@ -273,7 +274,8 @@ class Supervisor:
         return pool.slots.get(slot, new)
 
     async def _spawn(self, spec: PoolSpec) -> asyncio.subprocess.Process:
-        env = {**os.environ, **spec.env, "HOOKWIRE_NATS_URL": self.nats_url}
+        inherited = {k: v for k, v in os.environ.items() if k not in NATS_AUTH_VARS}
+        env = {**inherited, **spec.env, "HOOKWIRE_NATS_URL": self.nats_url}
         return await asyncio.create_subprocess_exec(
             spec.python,
             "-m",
