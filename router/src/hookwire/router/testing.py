@@ -18,9 +18,10 @@ from os import PathLike
 from pathlib import Path
 
 from hookwire.router._stack import Stack
-from hookwire.router.config._load import load_config
+from hookwire.router.config._load import Config, load_config
 from hookwire.router.record import ReplayReport, nats_sender, read_records, render_report, replay
-from hookwire.service import connect
+from hookwire.schemas import Record
+from hookwire.service import NatsAuth, connect
 
 __all__ = ["check_replay", "replay_file"]
 
@@ -30,29 +31,37 @@ async def replay_file(
     config: str | PathLike[str],
     *,
     nats_url: str | None = None,
+    auth: NatsAuth | None = None,
     concurrency: int = 16,
 ) -> ReplayReport:
     """Replay ``records`` (JSON Lines, ``keep: full``) against ``config``.
 
-    Without ``nats_url`` the pipeline runs embedded from ``config``; with it, through
-    the routers on that server (``config`` then only names rules and ignored fields).
+    Without ``nats_url`` the pipeline runs embedded from ``config`` (secured: the events
+    go as the gateway role); with it, through the routers on that server (``config``
+    then only names rules and ignored fields), connecting with ``auth`` (credentials
+    that may send events, like a gateway's; default: the ``HOOKWIRE_NATS_*`` variables).
     """
     loaded = load_config(Path(config))
     recorded = list(read_records(Path(records)))
     if nats_url is not None:
-        nc = await connect(nats_url, "hookwire-replay")
-        try:
-            report, _ = await replay(
-                recorded, await nats_sender(nc)(), config=loaded, concurrency=concurrency
-            )
-        finally:
-            await nc.close()
-        return report
+        return await _replay_on(nats_url, auth, recorded, loaded, concurrency)
     with tempfile.TemporaryDirectory(prefix="hw-replay-") as data:
         async with Stack(loaded, data_dir=Path(data)) as stack:
-            assert stack.nc is not None
-            send = await nats_sender(stack.nc)()
-            report, _ = await replay(recorded, send, config=loaded, concurrency=concurrency)
+            return await _replay_on(
+                stack.url, stack.auth_for("gateway"), recorded, loaded, concurrency
+            )
+
+
+async def _replay_on(
+    url: str, auth: NatsAuth | None, recorded: list[Record], config: Config, concurrency: int
+) -> ReplayReport:
+    nc = await connect(url, "hookwire-replay", auth=auth)
+    try:
+        report, _ = await replay(
+            recorded, await nats_sender(nc)(), config=config, concurrency=concurrency
+        )
+    finally:
+        await nc.close()
     return report
 
 

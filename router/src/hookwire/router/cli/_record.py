@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from hookwire.router._stack import Stack
+from hookwire.router.cli._connection import NoTarget, add_client_options, resolve_target
 from hookwire.router.cli._options import add_commands, add_nats_options, positive
-from hookwire.router.cli._service import DEFAULT_NATS
 from hookwire.router.config._load import Config, load_config
 from hookwire.router.errors import ConfigError, RecordFileError, ReplayError, StackError
 from hookwire.router.record import (
@@ -49,7 +49,7 @@ def add_parsers(sub: Any) -> None:
     p = sub.add_parser("record", help="export, import or follow recorded decisions")
     rec = add_commands(p, "record_command")
     q = rec.add_parser("export", help="write recorded decisions as JSON Lines")
-    add_nats_options(q, default=DEFAULT_NATS)
+    add_client_options(q)
     q.add_argument("--since", type=_time, help="recorded at or after this time (RFC 3339)")
     q.add_argument("--until", type=_time, help="recorded at or before this time")
     q.add_argument("--hook", help="only this hook")
@@ -59,10 +59,10 @@ def add_parsers(sub: Any) -> None:
     q.set_defaults(func=cmd_export)
     q = rec.add_parser("import", help="store the records of a JSON Lines file")
     q.add_argument("file", help="JSON Lines file (from `hookwire record export`)")
-    add_nats_options(q, default=DEFAULT_NATS)
+    add_client_options(q)
     q.set_defaults(func=cmd_import)
     q = rec.add_parser("tail", help="print decisions as they are recorded")
-    add_nats_options(q, default=DEFAULT_NATS)
+    add_client_options(q)
     q.add_argument("--hook", help="only this hook")
     q.add_argument("--json", action="store_true", help="one JSON record per line")
     q.set_defaults(func=cmd_tail)
@@ -78,6 +78,11 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("--config", dest="candidate", help="candidate config (required without --nats)")
     add_nats_options(p, default=None, help_text="replay through the pipeline on this server")
     p.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        help="replay through the running `hookwire up` of this data folder (as the gateway)",
+    )
+    p.add_argument(
         "--concurrency", type=positive(int), default=32, help="events in flight (default 32)"
     )
     p.add_argument("--json", action="store_true", help="print the report as JSON")
@@ -85,8 +90,12 @@ def add_parsers(sub: Any) -> None:
     p.set_defaults(func=cmd_replay)
 
 
-async def _connect(url: str, name: str) -> Any:
-    return await connect(url, name, attempts=2, reconnect_time_wait=0.1)
+async def _connect(ns: argparse.Namespace, name: str, role: str = "recorder") -> Any:
+    """``role``'s connection to the server of ``--nats``, or of the running ``up``."""
+    target = resolve_target(ns, role)
+    return await connect(
+        target.url, name, attempts=2, reconnect_time_wait=0.1, auth=target.auth, deadline=10
+    )
 
 
 def cmd_export(ns: argparse.Namespace) -> int:
@@ -94,7 +103,7 @@ def cmd_export(ns: argparse.Namespace) -> int:
     keep = RecordFilter(ns.since, ns.until, ns.hook, ns.decision, ns.limit)
 
     async def run() -> int:
-        nc = await _connect(ns.nats, "hookwire-record-export")
+        nc = await _connect(ns, "hookwire-record-export")
         n = 0
         with contextlib.ExitStack() as files:
             out = files.enter_context(Path(ns.output).open("wb")) if ns.output else None
@@ -115,7 +124,7 @@ def cmd_import(ns: argparse.Namespace) -> int:
 
     async def run() -> int:
         records = list(read_records(ns.file))
-        nc = await _connect(ns.nats, "hookwire-record-import")
+        nc = await _connect(ns, "hookwire-record-import")
         try:
             n = await import_records(nc, records)
         finally:
@@ -130,7 +139,7 @@ def cmd_tail(ns: argparse.Namespace) -> int:
     configure_logging()
 
     async def run() -> int:
-        nc = await _connect(ns.nats, "hookwire-record-tail")
+        nc = await _connect(ns, "hookwire-record-tail")
         try:
             async for record in tail_records(nc, ns.hook):
                 print(encode_record(record).decode() if ns.json else _line(record), flush=True)
@@ -149,7 +158,7 @@ def _line(r: Record) -> str:
 def _guard(what: str, run: Any) -> int:
     try:
         code: int = asyncio.run(run())
-    except (HookwireError, OSError) as exc:
+    except (HookwireError, OSError, NoTarget) as exc:
         print(f"hookwire {what}: {exc}", file=sys.stderr)
         return 2
     return code
@@ -157,8 +166,12 @@ def _guard(what: str, run: Any) -> int:
 
 def cmd_replay(ns: argparse.Namespace) -> int:
     configure_logging()
-    if ns.nats is None and ns.candidate is None:
-        print("hookwire replay: give --config CANDIDATE (or --nats URL)", file=sys.stderr)
+    if ns.nats is None and ns.candidate is None and ns.data_dir is None:
+        print(
+            "hookwire replay: give --config CANDIDATE (or --nats URL, or --data-dir of a "
+            "running `hookwire up`)",
+            file=sys.stderr,
+        )
         return 2
     try:
         config = load_config(ns.candidate) if ns.candidate else None
@@ -169,7 +182,7 @@ def cmd_replay(ns: argparse.Namespace) -> int:
         return 2
     try:
         report, replies = asyncio.run(_replay(ns, config, records))
-    except (ReplayError, StackError, OSError) as exc:
+    except (ReplayError, StackError, OSError, NoTarget, HookwireError) as exc:
         print(f"hookwire replay: {exc}", file=sys.stderr)
         return 2
     if ns.json:
@@ -188,15 +201,13 @@ async def _replay(
 ) -> tuple[ReplayReport, Any]:
     progress = _progress(len(records)) if sys.stderr.isatty() and not ns.json else None
     async with contextlib.AsyncExitStack() as stack:
-        if ns.nats is not None:
-            nc = await _connect(ns.nats, "hookwire-replay")
-            stack.push_async_callback(nc.close)
+        if ns.nats is not None or config is None:
+            nc = await _connect(ns, "hookwire-replay", role="gateway")  # it sends events
         else:
-            assert config is not None
             data = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="hw-replay-")))
             up = await stack.enter_async_context(Stack(config, data_dir=data))
-            assert up.nc is not None
-            nc = up.nc
+            nc = await connect(up.url, "hookwire-replay", auth=up.auth_for("gateway"))
+        stack.push_async_callback(nc.close)
         send = await nats_sender(nc)()
         result = await replay(
             records, send, config=config, concurrency=ns.concurrency, progress=progress

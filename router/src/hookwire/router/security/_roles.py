@@ -16,7 +16,7 @@ from hookwire.schemas import subjects
 __all__ = ["ROLES", "Permissions", "inbox_prefix", "permissions", "worker_role"]
 
 #: Fixed roles; a worker's role is ``worker-<plugin>`` (``worker_role``).
-ROLES = ("gateway", "router", "supervisor", "operator", "observer")
+ROLES = ("gateway", "router", "supervisor", "operator", "observer", "recorder")
 
 _BUCKET = subjects.CONFIG_BUCKET
 _STREAM = f"KV_{_BUCKET}"
@@ -48,6 +48,20 @@ _STREAMS_WRITE = (
     f"$JS.API.CONSUMER.*.{_FF}.>",
     f"$JS.API.CONSUMER.DURABLE.CREATE.{_FF}.*",
     f"{subjects.FF_PREFIX}.>",
+    f"{subjects.RECORD_PREFIX}.>",
+)
+
+
+_REC = subjects.RECORD_STREAM
+#: ``hookwire record export|import|tail``: read the record stream (ephemeral pull
+#: consumers), store records in it (acknowledged), follow it live.
+_RECORD_USE = (
+    "$JS.API.INFO",
+    f"$JS.API.STREAM.INFO.{_REC}",
+    f"$JS.API.CONSUMER.*.{_REC}",
+    f"$JS.API.CONSUMER.*.{_REC}.>",
+    f"$JS.API.CONSUMER.MSG.NEXT.{_REC}.*",
+    f"$JS.ACK.{_REC}.>",
     f"{subjects.RECORD_PREFIX}.>",
 )
 
@@ -111,10 +125,13 @@ def permissions(role: str) -> Permissions:
     if role.startswith("worker-"):
         plugin = role.removeprefix("worker-")
         return Permissions(
-            pub=_ff_worker(plugin),
+            # its own state bucket (Plugin.key_value), nobody else's
+            pub=(*_ff_worker(plugin), *subjects.plugin_bucket_subjects(plugin)),
             sub=(
                 _queue(subjects.plugin_wildcard(plugin), subjects.worker_queue(plugin)),
                 *_serve_micro(subjects.worker_service(plugin)),
+                # a router asking which calls the plugin's workers hold (a worker died)
+                subjects.worker_inflight(plugin),
             ),
             responses=True,
             inbox=inbox_prefix(role),
@@ -124,9 +141,16 @@ def permissions(role: str) -> Permissions:
         return Permissions(pub=(subjects.HOOK_ALL,), sub=(), inbox=inbox)
     if role == "router":
         return Permissions(
-            pub=(subjects.PLUGIN_ALL, *_CONFIG_READ, *_SRV_ASK, *_STREAMS_WRITE),
+            pub=(
+                subjects.PLUGIN_ALL,
+                *_CONFIG_READ,
+                *_SRV_ASK,
+                *_STREAMS_WRITE,
+                subjects.worker_inflight("*"),  # which calls a dead worker's pool still holds
+            ),
             sub=(
                 _queue(subjects.hook_wildcard(), subjects.ROUTER_QUEUE),
+                subjects.worker_exited("*"),  # a supervisor saw a worker die
                 _queue(subjects.REGISTRY_WILDCARD, subjects.REGISTRY_SERVICE),
                 *_serve_micro(subjects.ROUTER_SERVICE),
                 *_serve_micro(subjects.REGISTRY_SERVICE),
@@ -136,7 +160,8 @@ def permissions(role: str) -> Permissions:
         )
     if role == "supervisor":
         return Permissions(
-            pub=(*_CONFIG_READ, *_SRV_ASK),
+            # _SRV_ASK: the health check PINGs each worker's micro endpoint
+            pub=(*_CONFIG_READ, *_SRV_ASK, subjects.worker_exited("*")),
             sub=(
                 _queue(subjects.SUPERVISOR_STATUS, subjects.SUPERVISOR_QUEUE),
                 *_serve_micro(subjects.SUPERVISOR_SERVICE),
@@ -157,5 +182,9 @@ def permissions(role: str) -> Permissions:
             sub=(),
             responses=True,
             inbox=inbox,
+        )
+    if role == "recorder":
+        return Permissions(
+            pub=_RECORD_USE, sub=(f"{subjects.RECORD_PREFIX}.>",), inbox=inbox
         )
     raise ValueError(f"unknown role {role!r} (roles: {', '.join(ROLES)}, worker-<plugin>)")
