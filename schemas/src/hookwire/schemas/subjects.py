@@ -195,8 +195,9 @@ def micro_control(service: str) -> tuple[str, ...]:
 
 
 def queue_permission(subject: str, queue: str) -> str:
-    """A subscribe permission that holds only in queue group ``queue``."""
-    return f"{subject} {queue}"
+    """A subscribe permission that holds only in queue group ``queue``; ``queue`` empty
+    (no queue group, as ``SUPERVISOR_QUEUE``): the plain subject."""
+    return f"{subject} {queue}" if queue else subject
 
 
 def inbox_prefix(role: str) -> str:
