@@ -10,7 +10,6 @@ else its role's creds file in that data folder. It never guesses a server.
 from __future__ import annotations
 
 import argparse
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -70,7 +69,7 @@ def service_connection(
 
 
 def data_dir_of(ns: argparse.Namespace) -> Path:
-    chosen = getattr(ns, "data_dir", None) or os.environ.get("HOOKWIRE_DATA_DIR")
+    chosen = getattr(ns, "data_dir", None)  # the option layer read HOOKWIRE_DATA_DIR
     return Path(chosen).expanduser() if chosen else Path.cwd() / DEFAULT_DATA_DIR
 
 

@@ -84,6 +84,11 @@ def _sources(p: argparse.ArgumentParser, online: bool = True) -> None:
     if online:
         add_nats_options(p, default=None, help_text="ask the registry service of a running router")
         p.add_argument(
+            "--data-dir",
+            metavar="DIR",
+            help="data folder whose observer creds to use with --nats (default: ./.hookwire)",
+        )
+        p.add_argument(
             "--timeout", type=positive(float), default=5.0, help="seconds to wait (online)"
         )
 
