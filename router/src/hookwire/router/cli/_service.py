@@ -35,6 +35,7 @@ from hookwire.service import (
     redact_url,
     start_heartbeat,
 )
+from hookwire.service._options import AUTH_FIELDS
 
 DEFAULT_NATS = "nats://127.0.0.1:4222"
 log = structlog.get_logger("hookwire.router")
@@ -111,6 +112,10 @@ def cmd_worker(ns: argparse.Namespace) -> int:
     python = str(venv.python)
     args = [python, "-m", "hookwire.workers", "--plugin", str(ns.plugin_dir)]
     args += ["--nats", ns.nats, "--concurrency", str(ns.concurrency)]
+    for field in AUTH_FIELDS:  # credentials given here reach the worker too; a password
+        value = getattr(ns, f"nats_{field}", None)  # or token only by its variable (not `ps`)
+        if value and field not in ("password", "token"):
+            args += [f"--nats-{field}", str(value)]
     if ns.log_json is not None:
         args.append("--log-json" if ns.log_json else "--log-pretty")
     os.execv(python, args)  # the worker replaces this process: signals reach it directly

@@ -184,7 +184,5 @@ def permissions(role: str) -> Permissions:
             inbox=inbox,
         )
     if role == "recorder":
-        return Permissions(
-            pub=_RECORD_USE, sub=(f"{subjects.RECORD_PREFIX}.>",), inbox=inbox
-        )
+        return Permissions(pub=_RECORD_USE, sub=(f"{subjects.RECORD_PREFIX}.>",), inbox=inbox)
     raise ValueError(f"unknown role {role!r} (roles: {', '.join(ROLES)}, worker-<plugin>)")
