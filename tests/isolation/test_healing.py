@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import re
 import shutil
 import signal
 import time
@@ -101,18 +100,23 @@ async def wait_until(check: Callable[[], bool], timeout: float, what: str) -> No
         await asyncio.sleep(0.05)
 
 
-async def stamped(url: str, plugin: str, args: dict[str, Any] | None = None) -> bool:
-    """Whether an event through the router ran ``plugin`` (its stamp is in the payload)."""
-    async with await hw.connect(url, timeout=10) as gateway:
+async def stamped(
+    url: str, plugin: str, args: dict[str, Any] | None = None, auth: hw.NatsAuth | None = None
+) -> bool:
+    """Whether an event through the router ran ``plugin`` (its stamp is in the payload);
+    ``auth``: the gateway's credentials on a secured server."""
+    async with await hw.connect(url, timeout=10, auth=auth) as gateway:
         result = await gateway.tool_pre_invoke("lookup", dict(args or {}))
     return result.payload is not None and result.payload.args.get(plugin) == "ok"
 
 
-async def until_stamped(url: str, plugin: str, timeout: float) -> None:
+async def until_stamped(
+    url: str, plugin: str, timeout: float, auth: hw.NatsAuth | None = None
+) -> None:
     end = time.monotonic() + timeout
     while True:
         try:
-            if await stamped(url, plugin):
+            if await stamped(url, plugin, auth=auth):
                 return
         except (hw.HookwireUnavailable, hw.HookwireTimeout, OSError):
             pass  # NATS, the router or the worker is still coming back
@@ -271,9 +275,10 @@ async def test_up_with_a_crash_looping_plugin_serves_the_others(tmp_path: Path) 
             raw = await asyncio.wait_for(proc.stdout.readline(), 120)
             assert raw, f"up exited: {lines}"
             lines.append(raw.decode().rstrip())
-        url = re.search(r"--nats (\S+)", lines[-1])
-        assert url is not None
-        async with await hw.connect(url.group(1), timeout=10) as gateway:
+        # secured by default: the URL and the gateway's creds are in the data folder
+        url = json.loads((tmp_path / "d" / "up.json").read_text())["url"]
+        gateway_creds = hw.NatsAuth(creds=str(tmp_path / "d" / "creds" / "gateway.creds"))
+        async with await hw.connect(url, timeout=10, auth=gateway_creds) as gateway:
             result = await gateway.tool_pre_invoke("lookup", {})
     finally:
         proc.send_signal(signal.SIGTERM)
@@ -297,7 +302,7 @@ async def test_embedded_nats_that_dies_is_restarted_and_everyone_reconnects(
             lambda: embedded.running and embedded.pid != old, 30, "the nats-server restart"
         )
         restarted_url = embedded.url
-        await until_stamped(url, "heal_nats", 30)
+        await until_stamped(url, "heal_nats", 30, auth=stack.auth_for("gateway"))
     assert restarted_url == url
 
 

@@ -9,9 +9,10 @@ from ._connect import SignalQueue, connect, subscribed, wait_for_signal
 from ._heartbeat import start_heartbeat
 from ._logging import configure_logging, reset_logging
 from ._micro import Endpoint, ErrorReply, ErrorResponse, Handler, Service
-from ._options import add_auth_arguments, auth_from_args
+from ._options import AUTH_FIELDS, add_auth_arguments, auth_from_args
 
 __all__ = [
+    "AUTH_FIELDS",
     "Endpoint",
     "ErrorReply",
     "ErrorResponse",

@@ -22,8 +22,7 @@ from collections.abc import Sequence
 from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
-from hookwire.service import add_auth_arguments
-from hookwire.service._options import AUTH_FIELDS
+from hookwire.service import AUTH_FIELDS, add_auth_arguments
 
 PREFIX = "HOOKWIRE_"
 #: Seconds a service waits for NATS at start (``--nats-wait``).

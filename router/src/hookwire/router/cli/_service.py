@@ -28,6 +28,7 @@ from hookwire.router.live._follower import Follower
 from hookwire.router.live._switch import start_router
 from hookwire.router.pipeline._service import Router
 from hookwire.service import (
+    AUTH_FIELDS,
     NatsAuth,
     SignalQueue,
     configure_logging,
@@ -35,7 +36,6 @@ from hookwire.service import (
     redact_url,
     start_heartbeat,
 )
-from hookwire.service._options import AUTH_FIELDS
 
 DEFAULT_NATS = "nats://127.0.0.1:4222"
 log = structlog.get_logger("hookwire.router")
