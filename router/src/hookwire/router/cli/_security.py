@@ -28,7 +28,7 @@ def add_parsers(sub: Any) -> None:
         "init",
         help="make (or complete) <data dir>/creds and <data dir>/nats-auth/nats-server.conf",
         description="Make the creds of every role (gateway, router, supervisor, operator, "
-        "observer) and of each plugin's workers (from --config and --plugin) where "
+        "observer, recorder) and of each plugin's workers (from --config and --plugin) where "
         "missing, with mode 0600. Existing creds and keys are kept.",
     )
     q.add_argument("--config", metavar="FILE", help="config whose plugins get worker creds")
