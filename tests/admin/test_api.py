@@ -335,7 +335,9 @@ def _admin(*args: str) -> subprocess.Popen[str]:
 def test_hookwire_admin_serves_a_running_deployment_and_can_require_a_read_token(
     up: Up,
 ) -> None:
-    proc = _admin("--nats", up.nats, "--listen", "127.0.0.1:0", "--admin-read-token", "r")
+    # the observer's and operator's creds from up's data folder (the secured default)
+    data = up.config.parent / "data"
+    proc = _admin("--data-dir", str(data), "--listen", "127.0.0.1:0", "--admin-read-token", "r")
     try:
         assert proc.stdout is not None
         line = proc.stdout.readline()

@@ -19,10 +19,11 @@ from hookwire.router.admin._server import (
     new_token,
     parse_listen,
 )
-from hookwire.router.cli._options import add_logging_options, add_nats_options
-from hookwire.router.cli._service import DEFAULT_NATS, log_settings
+from hookwire.router.cli._connection import NoTarget, add_client_options, resolve_target
+from hookwire.router.cli._options import add_logging_options
+from hookwire.router.cli._service import log_settings
 from hookwire.router.errors import StackError
-from hookwire.service import SignalQueue, auth_from_args, connect
+from hookwire.service import SignalQueue, connect
 
 
 def add_admin_token_options(p: argparse.ArgumentParser) -> None:
@@ -65,9 +66,11 @@ def add_parsers(sub: Any) -> None:
         description="A web service over a running deployment, reached through NATS only "
         "(the registry service, the status answers, the live config): it keeps no state, "
         "so any number can run. Pages at /admin/, the API's OpenAPI document at "
-        "/admin/openapi.json. Writes need the write token (Authorization: Bearer TOKEN).",
+        "/admin/openapi.json. Writes need the write token (Authorization: Bearer TOKEN). "
+        "Without credential options it reads as the observer and writes as the operator, "
+        "with their creds in the data folder of the running `hookwire up`.",
     )
-    add_nats_options(p, default=DEFAULT_NATS)
+    add_client_options(p)
     p.add_argument(
         "--listen",
         metavar="HOST:PORT",
@@ -152,21 +155,32 @@ def cmd_admin(ns: argparse.Namespace) -> int:
 
 async def _serve(ns: argparse.Namespace, tokens: Tokens) -> int:
     try:
-        nc = await connect(ns.nats, "hookwire-admin", auth=auth_from_args(ns), deadline=10)
+        reads, writes = resolve_target(ns, "observer"), resolve_target(ns, "operator")
+    except NoTarget as exc:
+        print(f"hookwire admin: {exc}", file=sys.stderr)
+        return 2
+    owned: list[Client] = []
+    try:
+        owned.append(await connect(reads.url, "hookwire-admin", auth=reads.auth, deadline=10))
+        if writes.auth != reads.auth:  # the data folder's roles: writes as the operator
+            owned.append(
+                await connect(writes.url, "hookwire-admin-operator", auth=writes.auth, deadline=10)
+            )
     except Exception as exc:
         print(f"hookwire admin: {exc}", file=sys.stderr)
+        for nc in owned:
+            await nc.close()
         return 1
     signals = SignalQueue(signal.SIGTERM, signal.SIGINT)
-    server = AdminServer(nc, ns.listen, tokens)
+    server = AdminServer(owned[0], ns.listen, tokens, writer=owned[-1], owned=tuple(owned))
     try:
         await server.start()
     except StackError as exc:
         print(f"hookwire {exc}", file=sys.stderr)
-        await nc.close()
+        await server.stop()
         return 1
     print_admin(server, bool(ns.admin_token))
     await signals.next()
     signals.close()
     await server.stop()
-    await nc.close()
     return 0
