@@ -58,6 +58,11 @@ class Up:
     nats: str = ""
     lines: list[str] = field(default_factory=list)
 
+    @property
+    def data_dir(self) -> str:
+        """Its data folder: up.json and the roles' creds (the secured default)."""
+        return str(self.config.parent / "data")
+
     def url(self, path: str) -> str:
         return self.admin.rstrip("/").removesuffix("/admin") + path
 

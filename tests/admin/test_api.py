@@ -48,7 +48,7 @@ def hookwire_json(*args: str) -> Any:
 def test_registry_lists_what_the_cli_lists(up: Up) -> None:
     status, body = up.call("GET", "/admin/plugins/registry")
     assert status == 200
-    cli = hookwire_json("plugins", "list", "--nats", up.nats)
+    cli = hookwire_json("plugins", "list", "--nats", up.nats, "--data-dir", up.data_dir)
     assert [p["name"] for p in body["plugins"]] == [p["name"] for p in cli["plugins"]]
 
 
@@ -66,7 +66,7 @@ def test_registry_filters_by_maturity(up: Up) -> None:
 def test_registry_search_ranks_as_hookwire_plugins_search(up: Up) -> None:
     status, body = up.call("GET", "/admin/plugins/registry?q=pii")
     assert status == 200
-    cli = hookwire_json("plugins", "search", "pii", "--nats", up.nats)
+    cli = hookwire_json("plugins", "search", "pii", "--nats", up.nats, "--data-dir", up.data_dir)
     assert [p["name"] for p in body["plugins"]] == [h["plugin"]["name"] for h in cli["hits"]]
     assert body["plugins"][0]["name"].startswith("pii_")
     assert body["hits"][0]["score"] > 0
@@ -336,8 +336,7 @@ def test_hookwire_admin_serves_a_running_deployment_and_can_require_a_read_token
     up: Up,
 ) -> None:
     # the observer's and operator's creds from up's data folder (the secured default)
-    data = up.config.parent / "data"
-    proc = _admin("--data-dir", str(data), "--listen", "127.0.0.1:0", "--admin-read-token", "r")
+    proc = _admin("--data-dir", up.data_dir, "--listen", "127.0.0.1:0", "--admin-read-token", "r")
     try:
         assert proc.stdout is not None
         line = proc.stdout.readline()
